@@ -1,0 +1,473 @@
+"""The work: who acts for which organisation, cases, meetings, agendas, minutes, actions, audit."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import Area, DistrictIssue, TargetGroup
+from resources.models import Organisation
+
+
+class Membership(models.Model):
+    """A user acts through one or more organisations, each with a professional role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=100, help_text=_("e.g. 保健師, 社会福祉士"))
+    can_chair = models.BooleanField(_("may chair meetings"), default=False)
+    is_admin = models.BooleanField(_("organisation administrator"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} @ {self.organisation}"
+
+
+class Case(models.Model):
+    class SupportLevel(models.TextChoices):
+        INFORMATION = "information", _("Information (情報提供)")
+        SELF_PLAN = "self_plan", _("Self plan (セルフプラン)")
+        SUPPORT_PLAN = "support_plan", _("Support plan (支援プラン・サポートプラン)")
+
+    class RiskTier(models.IntegerChoices):
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    # Used in URLs instead of the primary key, so ids can't be guessed or counted.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(
+        _("case code"), max_length=32, unique=True, help_text=_("Pseudonymous; never a name.")
+    )
+    district = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="cases", verbose_name=_("district")
+    )
+    target_group = models.CharField(_("target group"), max_length=16, choices=TargetGroup.choices)
+    support_level = models.CharField(
+        _("support level"), max_length=16, choices=SupportLevel.choices
+    )
+    risk_tier = models.PositiveSmallIntegerField(
+        _("risk tier"), choices=RiskTier.choices, default=RiskTier.LOW
+    )
+    lead_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="lead_cases",
+        verbose_name=_("lead organisation (主担当機関)"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    next_review_on = models.DateField(_("next review on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "code"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self):
+        return self.code
+
+
+class CaseRole(models.Model):
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="roles", verbose_name=_("case")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="case_roles",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role in the plan"), max_length=200)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "organisation"], name="unique_case_role"),
+        ]
+        verbose_name = _("case role")
+        verbose_name_plural = _("case roles")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.role}"
+
+
+class MeetingKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual case conference (地域ケア個別会議)")
+    STAKEHOLDERS = "stakeholders", _("Stakeholders meeting (関係者会議)")
+    JOINT_CASE = "joint_case", _("Joint case meeting (合同ケース会議)")
+    CHILD_PROTECTION_CASE = "child_protection_case", _("要対協 individual case review")
+    CHILD_PROTECTION_PRACTITIONERS = (
+        "child_protection_practitioners",
+        _("要対協 practitioners meeting"),
+    )
+    DISTRICT_NETWORK = (
+        "district_network",
+        _("Community care network meeting (地域ケアネットワーク会議)"),
+    )
+    MUNICIPAL_PROMOTION = (
+        "municipal_promotion",
+        _("Community care promotion meeting (地域ケア推進会議)"),
+    )
+    THREE_PARTNERS = "three_partners", _("Three partners meeting (三者連携会議)")
+    WORKSHOP = "workshop", _("Workshop")
+
+
+class MeetingLevel(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    DISTRICT = "district", _("District")
+    REGION = "region", _("Region")
+    MUNICIPAL = "municipal", _("Municipal")
+
+
+class MeetingVisibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    STAFF = "staff", _("Staff")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class LegalBasis(models.TextChoices):
+    NONE = "", _("None")
+    LONG_TERM_CARE = "ltc_115_48", _("介護保険法 第115条の48")
+    CHILD_WELFARE = "cw_25_5", _("児童福祉法 第25条の5")
+    SOCIAL_WELFARE = "sw_106_6", _("社会福祉法 第106条の6")
+
+
+class MeetingSeries(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=MeetingKind.choices)
+    level = models.CharField(_("level"), max_length=16, choices=MeetingLevel.choices)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="meeting_series", verbose_name=_("area")
+    )
+    rrule = models.CharField(
+        _("recurrence (RFC 5545 RRULE)"), max_length=200, help_text=_("e.g. FREQ=MONTHLY;BYDAY=3WE")
+    )
+    organiser = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="meeting_series",
+        verbose_name=_("organiser"),
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+
+    def __str__(self):
+        return self.title
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Stable across renders and servers: the calendar UID is built from it.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    series = models.ForeignKey(
+        MeetingSeries,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        verbose_name=_("series"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=MeetingKind.choices)
+    level = models.CharField(_("level"), max_length=16, choices=MeetingLevel.choices)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("area")
+    )
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=16,
+        choices=LegalBasis.choices,
+        blank=True,
+        default=LegalBasis.NONE,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online meeting link"), blank=True)
+    organiser = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("organiser")
+    )
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chaired_meetings",
+        verbose_name=_("chair"),
+    )
+    recorder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_meetings",
+        verbose_name=_("recorder"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLANNED
+    )
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=16,
+        choices=MeetingVisibility.choices,
+        default=MeetingVisibility.STAFF,
+    )
+    # Bumped on every change a calendar must see (RFC 5545 SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        indexes = [
+            models.Index(fields=["area", "starts_at"]),
+            models.Index(fields=["visibility", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        RECORDER = "recorder", _("Recorder")
+        PRESENTER = "presenter", _("Presenter")
+        MEMBER = "member", _("Member")
+        ADVISOR = "advisor", _("Advisor")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="participants", verbose_name=_("meeting")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        verbose_name=_("organisation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    attended = models.BooleanField(_("attended"), null=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        NEW_CASE = "new_case", _("New case")
+        CASE_REVIEW = "case_review", _("Case review")
+        CARRIED_OVER = "carried_over", _("Carried-over actions")
+        DISTRICT_ISSUE = "district_issue", _("District issue")
+        REPORT = "report", _("Report")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("meeting")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    minutes_allotted = models.PositiveSmallIntegerField(_("minutes allotted"), default=15)
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+        verbose_name=_("case"),
+    )
+    district_issue = models.ForeignKey(
+        DistrictIssue,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+        verbose_name=_("district issue"),
+    )
+    presenting_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="presented_items",
+        verbose_name=_("presenting organisation"),
+    )
+    # The minutes of this item.
+    summary = models.TextField(_("summary"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+
+    class Meta:
+        ordering = ["meeting", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "order"], name="unique_agenda_order"),
+        ]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self):
+        return self.title
+
+
+class Minutes(models.Model):
+    """The state of a meeting's minutes: a draft until approved, then locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, related_name="minutes", verbose_name=_("meeting")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+
+    def __str__(self):
+        return str(self.meeting)
+
+
+class ActionItem(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.CASCADE,
+        related_name="action_items",
+        verbose_name=_("agenda item"),
+    )
+    description = models.CharField(_("what"), max_length=300)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="action_items",
+        verbose_name=_("organisation"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        verbose_name=_("person"),
+    )
+    is_lead = models.BooleanField(_("lead"), default=False)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+
+    class Meta:
+        ordering = ["due_on"]
+        indexes = [models.Index(fields=["organisation", "status", "due_on"])]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self):
+        return self.description
+
+
+class AuditEvent(models.Model):
+    """Who read, changed or exported case data, through which organisation."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("View")
+        CHANGE = "change", _("Change")
+        EXPORT = "export", _("Export")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        verbose_name=_("organisation"),
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        verbose_name=_("case"),
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,54 @@
+"""The directory kept in Wagtail's admin by data keepers."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from resources.models import Location, Organisation, Service
+
+
+class OrganisationViewSet(ModelViewSet):
+    model = Organisation
+    icon = "group"
+    list_display = ["name", "reading", "kind", "home_area", "visibility", "last_verified_on"]
+    list_filter = ["kind", "visibility", "is_agency"]
+    search_fields = ["name", "reading", "description"]
+    form_fields = [
+        "name", "reading", "kind", "description", "phone", "email", "website", "home_area",
+        "areas_served", "is_agency", "visibility", "last_verified_on",
+    ]  # fmt: skip
+
+
+class ServiceViewSet(ModelViewSet):
+    model = Service
+    icon = "list-ul"
+    list_display = ["name", "organisation", "target_group", "schedule_note", "visibility"]
+    list_filter = ["target_group", "visibility"]
+    search_fields = ["name", "description"]
+    form_fields = [
+        "organisation", "name", "description", "target_group", "schedule_rrule", "schedule_note",
+        "cost", "visibility",
+    ]  # fmt: skip
+
+
+class LocationViewSet(ModelViewSet):
+    model = Location
+    icon = "home"
+    list_display = ["__str__", "organisation", "district", "hide_address"]
+    list_filter = ["hide_address"]
+    search_fields = ["name", "address", "postal_code"]
+    form_fields = [
+        "organisation", "name", "postal_code", "address", "district", "latitude", "longitude",
+        "hide_address",
+    ]  # fmt: skip
+
+
+class ResourcesViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Directory")
+    menu_icon = "group"
+    items = (OrganisationViewSet, ServiceViewSet, LocationViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_resources_viewsets():
+    return ResourcesViewSetGroup()

@@ -24,7 +24,11 @@ def meeting_list(request):
     else:
         meetings = meetings.filter(starts_at__lt=now).order_by("-starts_at")
     page = Paginator(meetings, 50).get_page(request.GET.get("page"))
-    return render(request, "conferences/meeting_list.html", {"page": page, "upcoming": upcoming})
+    return render(
+        request,
+        "conferences/meeting_list.html",
+        {"page": page, "upcoming": upcoming, "filter_query": "" if upcoming else "&when=past"},
+    )
 
 
 @login_required

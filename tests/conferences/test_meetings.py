@@ -1,0 +1,107 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from conferences.models import MeetingVisibility, Participant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting():
+    _, _, district = factories.area_tree()
+    centre = factories.organisation()
+    other = factories.organisation("別の事業所")
+    return district, centre, other
+
+
+def test_confidential_meeting_is_hidden_from_staff_who_do_not_take_part(client, setting):
+    district, centre, other = setting
+    secret = factories.meeting(
+        area=district,
+        organiser=centre,
+        title="要対協 個別ケース検討会議",
+        visibility=MeetingVisibility.CONFIDENTIAL,
+    )
+    insider = factories.user(organisations=[centre])
+    factories.participant(meeting=secret, user=insider, organisation=centre)
+    outsider = factories.user(organisations=[other])
+
+    client.force_login(outsider)
+    assert "要対協" not in client.get(reverse("staff:meeting_list")).text
+    assert client.get(reverse("staff:meeting_detail", args=[secret.uid])).status_code == 404
+
+    client.force_login(insider)
+    assert "要対協" in client.get(reverse("staff:meeting_list")).text
+    assert client.get(reverse("staff:meeting_detail", args=[secret.uid])).status_code == 200
+
+
+def test_meeting_list_splits_upcoming_and_past(client, setting):
+    district, centre, _ = setting
+    factories.meeting(area=district, organiser=centre, title="来週の会議")
+    factories.meeting(
+        area=district,
+        organiser=centre,
+        title="先月の会議",
+        starts_in=-datetime.timedelta(days=30),
+    )
+    client.force_login(factories.user(organisations=[centre]))
+    upcoming = client.get(reverse("staff:meeting_list")).text
+    past = client.get(reverse("staff:meeting_list"), {"when": "past"}).text
+    assert "来週の会議" in upcoming and "先月の会議" not in upcoming
+    assert "先月の会議" in past and "来週の会議" not in past
+
+
+def test_my_schedule_lists_meetings_i_take_part_in_for_90_days(client, setting):
+    district, centre, _ = setting
+    me = factories.user(organisations=[centre])
+    mine = factories.meeting(area=district, organiser=centre, title="私が出る会議")
+    factories.participant(meeting=mine, user=me, organisation=centre, role=Participant.Role.MEMBER)
+    factories.meeting(area=district, organiser=centre, title="私が議長の会議", chair=me)
+    factories.meeting(area=district, organiser=centre, title="他人の会議")
+    later = factories.meeting(
+        area=district,
+        organiser=centre,
+        title="半年後の会議",
+        starts_in=datetime.timedelta(days=180),
+    )
+    factories.participant(meeting=later, user=me, organisation=centre)
+    client.force_login(me)
+    html = client.get(reverse("staff:my_schedule")).text
+    assert "私が出る会議" in html and "私が議長の会議" in html
+    assert "他人の会議" not in html and "半年後の会議" not in html
+
+
+def test_dashboard_shows_my_meetings_open_actions_and_case_count(
+    client, setting, django_assert_max_num_queries
+):
+    district, centre, other = setting
+    me = factories.user("me", organisations=[centre], first_name="花子", last_name="山田")
+    meeting = factories.meeting(
+        area=district, organiser=centre, title="桜台 地域ケア会議", chair=me
+    )
+    item = factories.agenda_item(meeting=meeting)
+    factories.action_item(
+        agenda_item=item, organisation=centre, assignee=me, description="家族に連絡"
+    )
+    factories.action_item(
+        agenda_item=item,
+        organisation=centre,
+        assignee=me,
+        description="済んだ作業",
+        status="done",
+    )
+    factories.action_item(agenda_item=item, organisation=other, description="他機関の作業")
+    factories.case(district=district, lead=centre)
+    factories.case(district=district, lead=centre)
+    factories.case(district=district, lead=other)
+
+    client.force_login(me)
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("staff:dashboard")).text
+    assert "桜台 地域ケア会議" in html
+    assert "家族に連絡" in html
+    assert "済んだ作業" not in html and "他機関の作業" not in html
+    assert 'data-count="2"' in html

@@ -1,0 +1,124 @@
+"""Small builders for test data: each returns a saved object with sensible defaults."""
+
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from conferences.models import (
+    ActionItem,
+    AgendaItem,
+    Case,
+    CaseRole,
+    Meeting,
+    MeetingKind,
+    MeetingLevel,
+    MeetingVisibility,
+    Membership,
+    Participant,
+)
+from districts.models import Area, Chome, DistrictIssue, TargetGroup
+from resources.models import Organisation, Visibility
+
+_numbers = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+def area_tree() -> tuple[Area, Area, Area]:
+    """A municipality with one region and one district; returns all three."""
+    n = next(_numbers)
+    city = Area.objects.create(
+        level=Area.Level.MUNICIPALITY, code=f"C{n}", name="ひばり野区", reading="ひばりのく"
+    )
+    region = Area.objects.create(
+        level=Area.Level.REGION, parent=city, code=f"C{n}-R1", name="北地域", reading="きたちいき"
+    )
+    district = Area.objects.create(
+        level=Area.Level.DISTRICT,
+        parent=region,
+        code=f"C{n}-R1-D1",
+        name="桜台",
+        reading="さくらだい",
+    )
+    Chome.objects.create(area=district, name="桜台一丁目", reading="さくらだいいっちょうめ")
+    return city, region, district
+
+
+def organisation(
+    name="桜台地域包括支援センター",
+    *,
+    kind=Organisation.Kind.COMMUNITY_CARE_CENTRE,
+    visibility=Visibility.PUBLIC,
+    is_agency=True,
+    **fields,
+) -> Organisation:
+    return Organisation.objects.create(
+        name=name, kind=kind, visibility=visibility, is_agency=is_agency, **fields
+    )
+
+
+def user(username=None, *, organisations=(), can_chair=False, **fields):
+    username = username or f"user{next(_numbers)}"
+    person = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+    for org in organisations:
+        Membership.objects.create(
+            user=person, organisation=org, role="社会福祉士", can_chair=can_chair
+        )
+    return person
+
+
+def case(*, district, lead, others=(), **fields) -> Case:
+    defaults = {
+        "code": f"K-{next(_numbers):05d}",
+        "target_group": TargetGroup.ELDERLY,
+        "support_level": Case.SupportLevel.SUPPORT_PLAN,
+        "opened_on": datetime.date(2026, 4, 1),
+    }
+    new_case = Case.objects.create(district=district, lead_organisation=lead, **(defaults | fields))
+    CaseRole.objects.create(case=new_case, organisation=lead, role="主担当")
+    for org in others:
+        CaseRole.objects.create(case=new_case, organisation=org, role="見守り")
+    return new_case
+
+
+def meeting(*, area, organiser, starts_in=datetime.timedelta(days=7), **fields) -> Meeting:
+    starts_at = timezone.now().replace(microsecond=0) + starts_in
+    defaults = {
+        "title": f"{area.name} 地域ケア会議",
+        "kind": MeetingKind.INDIVIDUAL,
+        "level": MeetingLevel.DISTRICT,
+        "visibility": MeetingVisibility.STAFF,
+        "starts_at": starts_at,
+        "ends_at": starts_at + datetime.timedelta(hours=2),
+    }
+    return Meeting.objects.create(area=area, organiser=organiser, **(defaults | fields))
+
+
+def agenda_item(*, meeting, order=1, case=None, **fields) -> AgendaItem:
+    kind = AgendaItem.Kind.CASE_REVIEW if case else AgendaItem.Kind.REPORT
+    defaults = {"kind": kind, "title": "事例検討" if case else "報告"}
+    return AgendaItem.objects.create(meeting=meeting, order=order, case=case, **(defaults | fields))
+
+
+def participant(*, meeting, user, organisation, role=Participant.Role.MEMBER) -> Participant:
+    return Participant.objects.create(
+        meeting=meeting, user=user, organisation=organisation, role=role
+    )
+
+
+def action_item(*, agenda_item, organisation, assignee=None, due_in_days=14, **fields):
+    return ActionItem.objects.create(
+        agenda_item=agenda_item,
+        organisation=organisation,
+        assignee=assignee,
+        description=fields.pop("description", "関係機関に連絡する"),
+        due_on=timezone.localdate() + datetime.timedelta(days=due_in_days),
+        **fields,
+    )
+
+
+def issue(*, area, title="週末に介護者が休める場がない", **fields) -> DistrictIssue:
+    return DistrictIssue.objects.create(
+        area=area, title=title, raised_on=datetime.date(2026, 6, 1), **fields
+    )

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from conferences import selectors, services
-from conferences.models import AuditEvent
+from conferences.models import AuditEvent, Minutes
 
 
 @login_required
@@ -65,6 +65,9 @@ def meeting_detail(request, uid):
             "meeting": meeting,
             "agenda": agenda,
             "participants": meeting.participants.select_related("organisation", "user"),
+            "minutes": Minutes.objects.filter(meeting=meeting)
+            .select_related("approved_by")
+            .first(),
         },
     )
 

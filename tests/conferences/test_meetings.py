@@ -2,8 +2,18 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from conferences.models import MeetingVisibility, Participant
+from conferences.models import (
+    Meeting,
+    MeetingKind,
+    MeetingLevel,
+    MeetingSeries,
+    MeetingVisibility,
+    Minutes,
+    Participant,
+)
+from districts.wareki import format_wareki
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +115,39 @@ def test_dashboard_shows_my_meetings_open_actions_and_case_count(
     assert "家族に連絡" in html
     assert "済んだ作業" not in html and "他機関の作業" not in html
     assert 'data-count="2"' in html
+
+
+def test_meeting_page_shows_series_minutes_state_and_participants(client, setting):
+    district, centre, _ = setting
+    recorder = factories.user(organisations=[centre], first_name="太郎", last_name="記録")
+    series = MeetingSeries.objects.create(
+        title="桜台 地域ケア会議（毎月第3水曜）",
+        kind=MeetingKind.DISTRICT_NETWORK,
+        level=MeetingLevel.DISTRICT,
+        area=district,
+        rrule="FREQ=MONTHLY;BYDAY=3WE",
+        organiser=centre,
+    )
+    meeting = factories.meeting(
+        area=district,
+        organiser=centre,
+        series=series,
+        starts_in=-datetime.timedelta(days=10),
+        status=Meeting.Status.HELD,
+    )
+    factories.participant(meeting=meeting, user=recorder, organisation=centre)
+    url = reverse("staff:meeting_detail", args=[meeting.uid])
+    client.force_login(recorder)
+    html = client.get(url).text
+    assert "桜台 地域ケア会議（毎月第3水曜）" in html
+    assert "記録 太郎" in html or "太郎 記録" in html
+
+    Minutes.objects.create(
+        meeting=meeting,
+        status=Minutes.Status.APPROVED,
+        approved_by=recorder,
+        approved_at=timezone.now(),
+    )
+    html = client.get(url).text
+    assert str(Minutes.Status.APPROVED.label) in html
+    assert format_wareki(timezone.localdate()) in html

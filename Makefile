@@ -26,6 +26,9 @@ run: setup
 test: $(STAMP)
 	bash scripts/test.sh
 
+test-sqlite: $(STAMP)
+	bash scripts/test.sh sqlite
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -35,7 +38,7 @@ bench: $(STAMP)
 
 # Regenerate translation catalogues (needs GNU gettext: apt-get install gettext).
 messages: $(STAMP)
-	$(PY) manage.py makemessages --locale ja --locale en --ignore '.venv/*' --no-obsolete
+	$(PY) manage.py makemessages --locale ja --locale en --ignore '.venv/*' --no-obsolete --add-location file
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 # Re-pin dependencies from pyproject.toml.

@@ -1,0 +1,1 @@
+"""`make bench`: latency and query counts of key pages, on a throwaway demo database."""

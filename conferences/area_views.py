@@ -1,21 +1,256 @@
-"""The area page: one place for a municipality, region or district's figures, resources and work."""
+"""The area page and the district comparison.
 
+The area page is one place for a municipality, region or district: population, resources on a
+map, meetings, district issues, the assessment and the partners. A region or the municipality
+aggregates everything under it. It lives in this layer because only conferences may read all
+three apps.
+
+What counts as an area's resources: an organisation located in the area or any area under it
+(a location there, or its home area there) or serving one of them (areas served). The same rule
+gives the counts by kind on the page and the resources per 1,000 residents in the comparison.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from conferences import comparison
+from conferences import selectors as conference_selectors
 from districts import selectors as district_selectors
+from districts.models import Area
+from districts.population import population_summary
+from resources import selectors as resource_selectors
+from resources.models import Organisation
+
+# Enough for a ward of a million; beyond, the page says the list or the map is cut short.
+MAP_POINT_LIMIT = 2000
+LIST_LIMIT = 300
+RECENT_MEETING_DAYS = 90
+ISSUE_LIMIT = 50
+
+
+def map_settings() -> dict[str, str]:
+    """Read when a page is drawn (MAP_TILE_URL and its attribution are settings)."""
+    return {"tileUrl": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
+
+
+def _boundary_features(boundary, properties: dict) -> list[dict]:
+    """GeoJSON features for a stored boundary: a geometry (the usual case), a Feature or a
+    FeatureCollection; anything else draws nothing rather than breaking the page."""
+    if not isinstance(boundary, dict):
+        return []
+    kind = boundary.get("type")
+    if kind == "FeatureCollection":
+        return [
+            {"type": "Feature", "geometry": feature.get("geometry"), "properties": properties}
+            for feature in boundary.get("features") or []
+            if isinstance(feature, dict) and feature.get("geometry")
+        ]
+    if kind == "Feature":
+        geometry = boundary.get("geometry")
+        return (
+            [{"type": "Feature", "geometry": geometry, "properties": properties}]
+            if geometry
+            else []
+        )
+    if kind in ("Polygon", "MultiPolygon"):
+        return [{"type": "Feature", "geometry": boundary, "properties": properties}]
+    return []
+
+
+def _map_boundaries(area: Area, subtree: list[Area]) -> dict:
+    """The area's own outline and, below it, the nearest level of sub-areas that has boundaries
+    (a region's districts; the municipality's regions, or its districts when regions have none)."""
+    features = _boundary_features(area.boundary, {"name": area.name, "role": "outline", "url": ""})
+    children = [a for a in subtree if a.parent_id == area.pk]
+    child_ids = {a.pk for a in children}
+    grandchildren = [a for a in subtree if a.parent_id in child_ids]
+    for level in (children, grandchildren):
+        with_boundary = [a for a in level if a.boundary]
+        if with_boundary:
+            for sub in with_boundary:
+                url = reverse("staff:area_detail", args=[sub.code])
+                features += _boundary_features(
+                    sub.boundary, {"name": sub.name, "role": "sub_area", "url": url}
+                )
+            break
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _map_points(locations) -> list[dict]:
+    # One reverse() and string replacement instead of one reverse() per point.
+    placeholder = uuid.UUID(int=0)
+    pattern = reverse("staff:organisation_detail", args=[placeholder])
+    points = []
+    for location in locations:
+        if location.latitude is None or location.longitude is None:
+            continue
+        organisation = location.organisation
+        points.append(
+            {
+                "lat": float(location.latitude),
+                "lon": float(location.longitude),
+                "name": organisation.name,
+                "place": location.name,
+                "kind": str(organisation.get_kind_display()),
+                "url": pattern.replace(str(placeholder), str(organisation.uuid)),
+                "hidden": location.hide_address,
+            }
+        )
+    return points
+
+
+def _partners_by_area(partners, subtree: list[Area]) -> list[dict]:
+    """Rows of the partners table: one per area (of the subtree) that a partner is located in or
+    serves, with its まちづくりセンター, 地域包括支援センター and 社会福祉協議会."""
+    in_subtree = {a.pk: a for a in subtree}
+    rows: dict[int, dict] = {}
+    kinds = resource_selectors.PARTNER_KINDS
+    for organisation in partners:
+        area_ids = {a.pk for a in organisation.areas_served.all()}
+        area_ids |= {loc.district_id for loc in organisation.locations.all()}
+        area_ids.add(organisation.home_area_id)
+        for area_id in area_ids & in_subtree.keys():
+            row = rows.setdefault(
+                area_id, {"area": in_subtree[area_id], "kinds": {k: [] for k in kinds}}
+            )
+            if organisation not in row["kinds"][organisation.kind]:
+                row["kinds"][organisation.kind].append(organisation)
+    order = {a.pk: index for index, a in enumerate(subtree)}
+    return [
+        {"area": row["area"], "columns": [row["kinds"][k] for k in kinds]}
+        for _pk, row in sorted(rows.items(), key=lambda item: order[item[0]])
+    ]
+
+
+def _current_chome(area: Area):
+    """The 町丁目 the district holds today (membership has effective dates)."""
+    if area.level != Area.Level.DISTRICT:
+        return []
+    today = timezone.localdate()
+    return area.chome.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+    )
 
 
 @login_required
 def area_detail(request, code):
     area = district_selectors.area_get(code=code)
-    return render(
-        request,
-        "districts/area_detail.html",
-        {
-            "area": area,
-            "sub_areas": area.children.order_by("reading", "code"),
-            "chome": area.chome.all(),
-            "issues": district_selectors.area_issues(area=area),
-        },
+    subtree = conference_selectors.area_subtree(area=area)
+    area_ids = [a.pk for a in subtree]
+    in_subtree = set(area_ids)
+
+    locations = list(resource_selectors.locations_in(area_ids=area_ids)[: MAP_POINT_LIMIT + 1])
+    too_many_points = len(locations) > MAP_POINT_LIMIT
+    locations = locations[:MAP_POINT_LIMIT]
+    map_data = {
+        **map_settings(),
+        "boundaries": _map_boundaries(area, subtree),
+        "points": _map_points(locations),
+        "labels": {"hiddenAddress": _("Address hidden from the public")},
+    }
+
+    issues = list(conference_selectors.open_issues_in(area_ids=area_ids)[: ISSUE_LIMIT + 1])
+    issues_cut = len(issues) > ISSUE_LIMIT
+    issues = issues[:ISSUE_LIMIT]
+    for issue in issues:
+        # Marked on the page: an issue of a sub-area, or one raised here and escalated above.
+        issue.in_sub_area = issue.area_id != area.pk and issue.area_id in in_subtree
+        issue.escalated_away = issue.area_id not in in_subtree
+
+    meetings = conference_selectors.area_meetings(
+        user=request.user, area_ids=area_ids, days=RECENT_MEETING_DAYS
     )
+    year = district_selectors.assessment_default_year()
+    partners = resource_selectors.partner_organisations(area_ids=area_ids)
+    context = {
+        "area": area,
+        "sub_areas": [a for a in subtree if a.parent_id == area.pk],
+        "chome": _current_chome(area),
+        "population": population_summary(area=area),
+        "map_data": map_data,
+        "has_map": bool(map_data["boundaries"]["features"] or map_data["points"]),
+        "locations": locations[:LIST_LIMIT],
+        "locations_cut": too_many_points or len(locations) > LIST_LIMIT,
+        "list_limit": LIST_LIMIT,
+        "map_point_limit": MAP_POINT_LIMIT,
+        "too_many_points": too_many_points,
+        "resource_counts": resource_selectors.resource_counts(area_ids=area_ids),
+        "recent_meetings": meetings["recent"],
+        "upcoming_meetings": meetings["upcoming"],
+        "recent_meeting_days": RECENT_MEETING_DAYS,
+        "issues": issues,
+        "issues_cut": issues_cut,
+        "partner_rows": _partners_by_area(partners, subtree),
+        # Same order as each row's columns.
+        "partner_kinds": [Organisation.Kind(k).label for k in resource_selectors.PARTNER_KINDS],
+        "year": year,
+        "assessment": district_selectors.assessment_for(area=area, year=year),
+        "return_to": request.get_full_path(),
+    }
+    return render(request, "districts/area_detail.html", context)
+
+
+@login_required
+def area_comparison(request):
+    """All districts side by side; ?region= filters, ?sort=&dir= orders, ?export=csv|xlsx
+    downloads the same table (in the same order) with headers in the page's language."""
+    regions = comparison.region_choices()
+    region_code = request.GET.get("region", "")
+    region = next((r for r in regions if r.code == region_code), None)
+    unknown_region = bool(region_code) and region is None
+    sort = request.GET.get("sort", comparison.DEFAULT_SORT)
+    if sort not in comparison.SORT_KEYS:
+        sort = comparison.DEFAULT_SORT
+    descending = request.GET.get("dir") == "desc"
+    now = timezone.now()
+    table = comparison.district_table(
+        user=request.user, region=region, now=now, sort=sort, descending=descending
+    )
+
+    export = request.GET.get("export", "")
+    if export in ("csv", "xlsx"):
+        stamp = timezone.localdate(now).strftime("%Y%m%d")
+        suffix = f"-{region.code}" if region else ""
+        if export == "csv":
+            response = HttpResponse(
+                comparison.to_csv(table), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                comparison.to_xlsx(table),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = (
+            f'attachment; filename="district-comparison{suffix}-{stamp}.{export}"'
+        )
+        return response
+
+    base = {"region": region.code} if region else {}
+    context = {
+        "table": table,
+        "rows": table.html_rows(),
+        "columns": comparison.page_columns(
+            table=table, base_query=base, sort=sort, descending=descending
+        ),
+        "regions": regions,
+        "region": region,
+        "unknown_region": unknown_region,
+        "sort": sort,
+        "descending": descending,
+        "export_links": comparison.export_links(base_query=base, sort=sort, descending=descending),
+        "meeting_window_start": timezone.localdate(now) - datetime.timedelta(days=365),
+    }
+    template = "districts/area_comparison.html"
+    if request.htmx:
+        template += "#table"
+    return render(request, template, context)

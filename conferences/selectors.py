@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from conferences.models import (
     Membership,
     Participant,
 )
+from districts.models import Area, DistrictIssue
 
 
 def user_organisation_ids(*, user) -> list[int]:
@@ -25,17 +26,16 @@ def user_organisation_ids(*, user) -> list[int]:
 def cases_visible_to(*, user) -> QuerySet[Case]:
     """Cases on which one of the user's organisations has a role, or that are on the agenda of a
     meeting the user chairs or records (for as long as that meeting is not closed)."""
-    through_role = CaseRole.objects.filter(
-        case=OuterRef("pk"),
-        organisation__memberships__user=user,
+    # IN (subquery) rather than OR-ed EXISTS: both databases then start from the small side
+    # (the user's organisations) through indexes instead of testing every case.
+    organisation_ids = Membership.objects.filter(user=user).values("organisation_id")
+    through_role = CaseRole.objects.filter(organisation_id__in=organisation_ids).values("case_id")
+    through_meeting = (
+        AgendaItem.objects.filter(case__isnull=False, meeting__status=Meeting.Status.PLANNED)
+        .filter(Q(meeting__chair=user) | Q(meeting__recorder=user))
+        .values("case_id")
     )
-    through_meeting = AgendaItem.objects.filter(
-        case=OuterRef("pk"),
-    ).filter(
-        Q(meeting__chair=user) | Q(meeting__recorder=user),
-        meeting__status=Meeting.Status.PLANNED,
-    )
-    return Case.objects.filter(Exists(through_role) | Exists(through_meeting))
+    return Case.objects.filter(Q(pk__in=through_role) | Q(pk__in=through_meeting))
 
 
 def case_get_visible(*, user, public_id) -> Case:
@@ -64,18 +64,7 @@ def case_access_organisation(*, user, case: Case):
 def meetings_visible_to(*, user) -> QuerySet[Meeting]:
     """Public and staff meetings for any staff member; confidential ones only for the people on
     them (as participant, chair or recorder, or through an organisation taking part)."""
-    org_ids = user_organisation_ids(user=user)
-    return Meeting.objects.filter(
-        Q(visibility__in=[MeetingVisibility.PUBLIC, MeetingVisibility.STAFF])
-        | Q(chair=user)
-        | Q(recorder=user)
-        | Exists(
-            Participant.objects.filter(
-                Q(user=user) | Q(organisation_id__in=org_ids),
-                meeting=OuterRef("pk"),
-            )
-        )
-    )
+    return Meeting.objects.filter(meeting_visibility_filter(user=user))
 
 
 def meetings_of_user(*, user, start: datetime.datetime, end: datetime.datetime):
@@ -121,3 +110,93 @@ def public_meetings_upcoming(*, limit: int = 5) -> list[Meeting]:
         .only("uid", "title", "starts_at", "ends_at", "place", "area__name")
         .order_by("starts_at")[:limit]
     )
+
+
+# The area page and the district comparison: an area with everything under it.
+
+
+def area_subtree(*, area: Area) -> list[Area]:
+    """The area and every area under it (regions, districts), the area first, then in 五十音
+    order: one query, as the tree is at most three levels deep."""
+    areas = list(
+        Area.objects.filter(Q(pk=area.pk) | Q(parent=area) | Q(parent__parent=area)).order_by(
+            "reading", "code"
+        )
+    )
+    return sorted(areas, key=lambda each: each.pk != area.pk)
+
+
+def area_meetings(
+    *, user, area_ids, now: datetime.datetime | None = None, days: int = 90, limit: int = 20
+) -> dict[str, list[Meeting]]:
+    """Meetings of the areas the user may see: `recent` (the last `days`, newest first) and
+    `upcoming` (soonest first), at most `limit` of each. Confidential ones only for the people
+    on them, as everywhere (meetings_visible_to)."""
+    now = now or timezone.now()
+    meetings = meetings_visible_to(user=user).filter(area_id__in=area_ids).select_related("area")
+    return {
+        "recent": list(
+            meetings.filter(
+                starts_at__gte=now - datetime.timedelta(days=days), starts_at__lt=now
+            ).order_by("-starts_at")[:limit]
+        ),
+        "upcoming": list(meetings.filter(starts_at__gte=now).order_by("starts_at")[:limit]),
+    }
+
+
+def meeting_visibility_filter(*, user) -> Q:
+    """Who may see a meeting (see meetings_visible_to). The participant test is an uncorrelated
+    subquery, computed once, rather than a correlated EXISTS per meeting: ten times faster when
+    counting meetings over many areas."""
+    organisation_ids = Membership.objects.filter(user=user).values("organisation_id")
+    on_them = Participant.objects.filter(
+        Q(user=user) | Q(organisation_id__in=organisation_ids)
+    ).values("meeting_id")
+    return (
+        Q(visibility__in=[MeetingVisibility.PUBLIC, MeetingVisibility.STAFF])
+        | Q(chair=user)
+        | Q(recorder=user)
+        | Q(pk__in=on_them)
+    )
+
+
+def meetings_held_by_area(
+    *, user, area_ids, start: datetime.datetime, end: datetime.datetime
+) -> dict[int, int]:
+    """Area id → number of meetings held there in [start, end) that the user may see."""
+    rows = (
+        Meeting.objects.filter(
+            meeting_visibility_filter(user=user),
+            area_id__in=area_ids,
+            status=Meeting.Status.HELD,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .order_by()
+        .values("area_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["area_id"]: row["n"] for row in rows}
+
+
+def open_issues_in(*, area_ids) -> QuerySet[DistrictIssue]:
+    """Issues not closed that are in the areas now, or were raised there and have since been
+    escalated above them (so a district still sees what it raised)."""
+    return (
+        DistrictIssue.objects.filter(Q(area_id__in=area_ids) | Q(raised_in_id__in=area_ids))
+        .exclude(status=DistrictIssue.Status.CLOSED)
+        .select_related("area", "raised_in")
+        .order_by("-raised_on", "-pk")
+    )
+
+
+def open_issue_counts_by_area(*, area_ids) -> dict[int, int]:
+    """Area id → number of issues not closed that are in that area now."""
+    rows = (
+        DistrictIssue.objects.filter(area_id__in=area_ids)
+        .exclude(status=DistrictIssue.Status.CLOSED)
+        .order_by()
+        .values("area_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["area_id"]: row["n"] for row in rows}

@@ -10,6 +10,8 @@ from conferences import area_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # Before areas/<code>/, which would otherwise take "compare" for an area code.
+    path("areas/compare/", area_views.area_comparison, name="area_comparison"),
     path("areas/<str:code>/", area_views.area_detail, name="area_detail"),
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/<uuid:uid>/", views.meeting_detail, name="meeting_detail"),

@@ -122,3 +122,37 @@ def issue(*, area, title="週末に介護者が休める場がない", **fields)
     return DistrictIssue.objects.create(
         area=area, title=title, raised_on=datetime.date(2026, 6, 1), **fields
     )
+
+
+def population_tree():
+    """ひばり野区 (code 139999) → 北地域 (R1: 桜台 D1, 若葉 D2) and 南地域 (R2: 柏木 D3).
+
+    桜台二丁目 moved from 桜台 to 若葉 on 2025-04-01; 旧町一丁目 left 桜台 on 2020-03-31 and has
+    belonged to no district since. Returns a namespace of the six areas.
+    """
+    import types
+
+    def make(level, code, name, reading, parent=None):
+        return Area.objects.create(
+            level=level, parent=parent, code=code, name=name, reading=reading
+        )
+
+    city = make(Area.Level.MUNICIPALITY, "139999", "ひばり野区", "ひばりのく")
+    north = make(Area.Level.REGION, "R1", "北地域", "きたちいき", city)
+    south = make(Area.Level.REGION, "R2", "南地域", "みなみちいき", city)
+    sakuradai = make(Area.Level.DISTRICT, "D1", "桜台", "さくらだい", north)
+    wakaba = make(Area.Level.DISTRICT, "D2", "若葉", "わかば", north)
+    kashiwagi = make(Area.Level.DISTRICT, "D3", "柏木", "かしわぎ", south)
+    moved_on = datetime.date(2025, 4, 1)
+    for area, name, valid_from, valid_to in [
+        (sakuradai, "桜台一丁目", None, None),
+        (sakuradai, "桜台二丁目", None, moved_on - datetime.timedelta(days=1)),
+        (wakaba, "桜台二丁目", moved_on, None),
+        (wakaba, "若葉一丁目", None, None),
+        (kashiwagi, "柏木一丁目", None, None),
+        (sakuradai, "旧町一丁目", None, datetime.date(2020, 3, 31)),
+    ]:
+        Chome.objects.create(area=area, name=name, valid_from=valid_from, valid_to=valid_to)
+    return types.SimpleNamespace(
+        city=city, north=north, south=south, sakuradai=sakuradai, wakaba=wakaba, kashiwagi=kashiwagi
+    )

@@ -10,8 +10,15 @@ from tests.browser.helpers import assert_everything_served_locally, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NAV_PAGES = ["area_list", "organisation_list", "meeting_list", "case_list", "my_schedule"]
-NAV_LABELS = ["Districts", "Resources", "Meetings", "Cases", "My schedule"]
+NAV_PAGES = [
+    "area_list",
+    "issue_list",
+    "organisation_list",
+    "meeting_list",
+    "case_list",
+    "my_schedule",
+]
+NAV_LABELS = ["Districts", "District issues", "Resources", "Meetings", "Cases", "My schedule"]
 
 
 def submit_login_form(browser, live_server, *, username, password):

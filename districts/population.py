@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.addresses import PREFECTURE, normalise, split_chome_name
+from districts.dates import parse_japanese_date
 from districts.models import AGE_BANDS, Area, Chome, HouseholdFigure, PopulationFigure, Sex
 from districts.tables import ImportRejected, Problem, parse_count, read_table, require_columns
 
@@ -85,10 +86,6 @@ BAND_HEADER = re.compile(
     rf"^(?P<before>{_SEX})?(?P<low>\d+)(?:歳?-(?P<high>\d+)歳|(?P<open>歳以上|歳-))"
     rf"の?(?P<after>{_SEX})?$"
 )
-DATE_WESTERN = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-DATE_ERA = re.compile(r"^(令和|平成|昭和|R|H|S)(\d{1,2}|元)[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$")
-ERA_FIRST_YEARS = {"令和": 2019, "R": 2019, "平成": 1989, "H": 1989, "昭和": 1926, "S": 1926}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,20 +152,10 @@ class ImportReport:
 
 
 def parse_survey_date(text: str) -> datetime.date:
-    """2026-04-01, 2026/4/1, 2026年4月1日, 20260401, 令和8年4月1日, 令和元年…, R8.4.1; Excel's
-    "2026-04-01 00:00:00" too. Raises ValueError for anything else."""
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    value = re.sub(r"[ T]\d{1,2}:\d{2}(?::\d{2})?$", "", value)  # a time Excel appends
-    value = re.sub(r"\s+", "", value).removesuffix("現在").upper()
-    if match := DATE_WESTERN.match(value) or DATE_COMPACT.match(value):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := DATE_ERA.match(value):
-        era, era_year, month, day = match.groups()
-        year = ERA_FIRST_YEARS[era] + (1 if era_year == "元" else int(era_year)) - 1
-        month, day = int(month), int(day)
-    else:
-        raise ValueError(text)
-    return datetime.date(year, month, day)
+    """A 調査年月日 as the files write it: districts.dates.parse_japanese_date, also accepting
+    the 「現在」 ("as of") that 地域・年齢別人口 files often append."""
+    value = unicodedata.normalize("NFKC", text or "").strip().removesuffix("現在")
+    return parse_japanese_date(value)
 
 
 def _header_key(name: str) -> str:
@@ -440,16 +427,8 @@ def _row_date(text, *, line, layout, default) -> datetime.date | Problem:
         return Problem(line, layout.date, _("The survey date is missing."))
     try:
         return parse_survey_date(text)
-    except ValueError:
-        return Problem(
-            line,
-            layout.date,
-            _(
-                "「%(value)s」 is not a date (write 2026-04-01, 2026/4/1, 20260401 or "
-                "令和8年4月1日)."
-            )
-            % {"value": text},
-        )
+    except ValueError as error:
+        return Problem(line, layout.date, str(error))
 
 
 def _row_counts(row, *, line, layout, problems) -> tuple[dict[tuple[str, str], int], int | None]:

@@ -146,12 +146,7 @@ def test_bad_rows_are_all_listed_with_line_and_column_and_nothing_is_written(tre
         (4, "0-4歳の男性", "「abc」 is not a number."),
         (4, "5-9歳の女性", "A count cannot be negative."),
         (5, "地域名", "「桜台1丁目」 on 2026-01-01 already appears on line 2."),
-        (
-            6,
-            "調査年月日",
-            "「2026年13月1日」 is not a date (write 2026-04-01, 2026/4/1, 20260401 or "
-            "令和8年4月1日).",
-        ),
+        (6, "調査年月日", "「2026年13月1日」 is not a day of the calendar."),
         (7, "地域名", "The 町丁目 「旧町一丁目」 belonged to no district on 2026-01-01."),
         (9, "地域コード", "「柏木」 on 2026-01-01 already appears on line 8."),
     ]

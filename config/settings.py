@@ -208,5 +208,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # One line per background task run is noise at INFO.
+        "django_tasks": {"level": "WARNING"},
     },
 }

@@ -984,36 +984,48 @@ DEMO_SHAPE = [
 ]
 
 
-def population_demo(*, districts: Iterable, rng, surveyed_on: datetime.date) -> int:
-    """Plausible figures by band and sex (and households) for each district on `surveyed_on`.
+def population_demo(
+    *,
+    districts: Iterable,
+    rng,
+    surveyed_on: datetime.date,
+    previous_on: datetime.date | None = None,
+) -> int:
+    """Plausible figures by band and sex (and households) for each district on `surveyed_on`,
+    and, when `previous_on` is given, a survey a year earlier that differs by a few percent, so
+    pages can show year-on-year change.
 
     `districts` are Areas or anything with a `pk`; `rng` is a random.Random, so one seed gives
     the same figures. Two bulk inserts; returns the number of population figures created.
     """
     figures, households = [], []
+    dates = [surveyed_on] if previous_on is None else [surveyed_on, previous_on]
     for district in districts:
         people = rng.randint(22_000, 42_000)
+        drift = {previous_on: rng.uniform(0.97, 1.02)}  # the earlier survey, per district
         for band, weight in zip(AGE_BANDS, DEMO_SHAPE, strict=True):
             female_share = 0.58 if int(band.rstrip("+").split("-")[0]) >= 70 else 0.5
             in_band = people * weight / 100
             for sex, share in ((Sex.MALE, 1 - female_share), (Sex.FEMALE, female_share)):
                 count = max(0, round(in_band * share * rng.uniform(0.9, 1.1)))
-                figures.append(
-                    PopulationFigure(
-                        area_id=district.pk,
-                        surveyed_on=surveyed_on,
-                        age_band=band,
-                        sex=sex,
-                        count=count,
+                for day in dates:
+                    figures.append(
+                        PopulationFigure(
+                            area_id=district.pk,
+                            surveyed_on=day,
+                            age_band=band,
+                            sex=sex,
+                            count=count if day == surveyed_on else round(count * drift[day]),
+                        )
                     )
+        size = rng.uniform(1.8, 2.1)
+        for day in dates:
+            scale = 1 if day == surveyed_on else drift[day]
+            households.append(
+                HouseholdFigure(
+                    area_id=district.pk, surveyed_on=day, count=round(people * scale / size)
                 )
-        households.append(
-            HouseholdFigure(
-                area_id=district.pk,
-                surveyed_on=surveyed_on,
-                count=round(people / rng.uniform(1.8, 2.1)),
             )
-        )
     PopulationFigure.objects.bulk_create(figures, batch_size=2000)
     HouseholdFigure.objects.bulk_create(households, batch_size=2000)
     return len(figures)

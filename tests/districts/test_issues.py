@@ -1,9 +1,7 @@
 """District issues (地域課題): the status flow, escalation up the tree, reasons, concurrent changes,
 the list's filters and the pages that raise and move issues."""
 
-import datetime
 import itertools
-import random
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from districts import services
-from districts.models import Area, Assessment, DistrictIssue, IssueStatusChange, TargetGroup
+from districts.models import Area, DistrictIssue, TargetGroup
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -500,40 +498,6 @@ def test_list_query_count_does_not_grow_with_issues(staff, tree):
 
 
 # --- Demo data ------------------------------------------------------------------------------
-
-
-def test_demo_history_follows_the_flow_and_is_reproducible(tree):
-    city, region, district = tree
-    users = [factories.user(), factories.user()]
-    today = datetime.date(2026, 11, 23)
-    areas = [district, region, city]
-
-    counts = services.districts_demo_history(
-        areas=areas, users=users, rng=random.Random(7), today=today
-    )
-    assert counts["issues"] == 3 and counts["status_changes"] >= 3
-    for issue in DistrictIssue.objects.all():
-        history = list(issue.status_changes.order_by("changed_at", "pk"))
-        assert history[0].from_status == "" and history[0].to_status == Status.RAISED
-        assert history[0].from_area == issue.raised_in
-        for before, after in itertools.pairwise(history):
-            assert after.from_status == before.to_status
-            assert after.to_status in services.ISSUE_TRANSITIONS[before.to_status]
-            assert after.from_area == before.to_area
-            assert after.changed_at >= before.changed_at
-        assert history[-1].to_status == issue.status and history[-1].to_area == issue.area
-        assert issue.version == len(history)
-        assert all(change.changed_by in users for change in history)
-        assert history[-1].changed_at.date() <= today
-        if issue.status == Status.CLOSED:
-            assert issue.closed_reason
-
-    first = sorted(IssueStatusChange.objects.values_list("to_status", "reason"))
-    IssueStatusChange.objects.all().delete()
-    DistrictIssue.objects.all().delete()
-    Assessment.objects.all().delete()
-    services.districts_demo_history(areas=areas, users=users, rng=random.Random(7), today=today)
-    assert sorted(IssueStatusChange.objects.values_list("to_status", "reason")) == first
 
 
 def test_a_change_racing_between_read_and_write_is_refused(tree, person, monkeypatch):

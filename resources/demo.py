@@ -18,7 +18,14 @@ from django.db import transaction
 
 from districts.demo import MUNICIPALITY_NAME, DemoTerritory, demo_uuid
 from districts.models import TargetGroup
-from resources.models import Location, Organisation, Service, Visibility
+from resources.models import (
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Visibility,
+)
 
 BATCH = 2000
 Kind = Organisation.Kind
@@ -97,7 +104,7 @@ WEEKDAY_NUMBERS = {code: n for n, code in enumerate(WEEKDAYS)}
 WORKDAYS = ["MO", "TU", "WE", "TH", "FR"]
 
 
-# --- Schedules: an RFC 5545 RRULE and the same thing in Japanese ---------------------------------
+# --- Schedules: an RFC 5545 RRULE and opening hours ("9:00–12:30、15:00–18:30") ------------------
 
 
 def monthly_rule(ordinals: list[int], day: str, interval: int = 1) -> str:
@@ -105,21 +112,8 @@ def monthly_rule(ordinals: list[int], day: str, interval: int = 1) -> str:
     return f"FREQ=MONTHLY{every};BYDAY=" + ",".join(f"{n}{day}" for n in ordinals)
 
 
-def monthly_note(ordinals: list[int], day: str, interval: int = 1) -> str:
-    every = "毎月" if interval == 1 else f"{interval}か月ごと"
-    return every + "・".join(f"第{n}" for n in ordinals) + f"{WEEKDAYS[day]}曜"
-
-
 def weekly_rule(days: list[str]) -> str:
     return "FREQ=WEEKLY;BYDAY=" + ",".join(days)
-
-
-def weekly_note(days: list[str]) -> str:
-    if days == WORKDAYS:
-        return "平日"
-    if days == [*WORKDAYS, "SA"]:
-        return "月〜土曜"
-    return "毎週" + "・".join(WEEKDAYS[d] for d in days) + "曜"
 
 
 def nth_weekday(year: int, month: int, n: int, day: str) -> datetime.date | None:
@@ -134,12 +128,12 @@ def _monthly(rng: random.Random, times: list[str], ordinals=None, days=WORKDAYS)
     ordinals = ordinals or rng.choice([[1], [2], [3], [4], [1, 3], [2, 4]])
     day = rng.choice(days)
     when = rng.choice(times)
-    return monthly_rule(ordinals, day), f"{monthly_note(ordinals, day)} {when}"
+    return monthly_rule(ordinals, day), when
 
 
 def _weekly(rng: random.Random, times: list[str], choices=None):
     days = rng.choice(choices or [[d] for d in WORKDAYS])
-    return weekly_rule(days), f"{weekly_note(days)} {rng.choice(times)}"
+    return weekly_rule(days), rng.choice(times)
 
 
 def office_hours(rng):
@@ -847,7 +841,7 @@ def build_directory(
     specs.extend(_ward_specs())
 
     districts, regions = territory.districts, territory.regions
-    orgs, served, services, locations = [], [], [], []
+    orgs, served, services, locations, schedules = [], [], [], [], []
     for n, spec in enumerate(specs, start=1):
         kind, is_agency, description, _ = TAGS[spec.tag]
         if spec.district_index is not None:
@@ -914,20 +908,26 @@ def build_directory(
 
         chosen = [offers[0], *(offer for offer in offers[1:] if rng.random() < 0.5)]
         for name, description, target, schedule, cost in chosen:
-            rrule, note = schedule(rng)
-            services.append(
-                Service(
-                    uuid=demo_uuid(rng),
-                    organisation_id=org.pk,
-                    name=name,
-                    description=description,
-                    target_group=target,
-                    schedule_rrule=rrule,
-                    schedule_note=note,
-                    cost=cost,
-                    visibility=spec.visibility,
-                )
+            rrule, hours = schedule(rng)
+            service = Service(
+                uuid=demo_uuid(rng),
+                organisation_id=org.pk,
+                name=name,
+                description=description,
+                target_group=target,
+                cost=cost,
+                visibility=spec.visibility,
             )
+            services.append(service)
+            for opens, closes in _hours(hours) if rrule else []:
+                schedules.append(
+                    (
+                        service,
+                        Schedule(
+                            uuid=demo_uuid(rng), rrule=rrule, opens_at=opens, closes_at=closes
+                        ),
+                    )
+                )
         chome, _ = rng.choice(home.chome)
         building = rng.choice(["", "", "", f" {rng.choice(BRANDS)}ビル{rng.randint(1, 4)}階"])
         locations.append(
@@ -946,8 +946,33 @@ def build_directory(
         )
     Through.objects.bulk_create(served, batch_size=BATCH)
     Service.objects.bulk_create(services, batch_size=BATCH)
+    for service, row in schedules:
+        row.service_id = service.pk
+    Schedule.objects.bulk_create([row for _, row in schedules], batch_size=BATCH)
     Location.objects.bulk_create(locations, batch_size=BATCH)
+    # Each service is given at its organisation's place.
+    location_of = {location.organisation_id: location.pk for location in locations}
+    ServiceAtLocation.objects.bulk_create(
+        [
+            ServiceAtLocation(
+                uuid=demo_uuid(rng),
+                service_id=service.pk,
+                location_id=location_of[service.organisation_id],
+            )
+            for service in services
+        ],
+        batch_size=BATCH,
+    )
     return result
+
+
+def _hours(text: str) -> list[tuple[datetime.time, datetime.time]]:
+    """「9:00–12:30、15:00–18:30」 → [(9:00, 12:30), (15:00, 18:30)]."""
+    spans = []
+    for span in text.split("、"):
+        opens, closes = (datetime.time.fromisoformat(part.zfill(5)) for part in span.split("–"))
+        spans.append((opens, closes))
+    return spans
 
 
 def demo_organisations(*, area_ids: list[int]):

@@ -1,8 +1,11 @@
-"""The directory of local resources, aligned with Open Referral HSDS (organization, service,
-location)."""
+"""The directory of local resources, aligned with Open Referral HSDS 3 (organization, service,
+location, service_at_location, schedule, taxonomy_term), plus what Japanese community care needs:
+readings for 五十音 order, kinds of organisation, visibility, and the welfare council's mapping
+work (visits and ties between organisations)."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,13 +70,49 @@ class Organisation(models.Model):
     visibility = models.CharField(
         _("visibility"), max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    fax = models.CharField(_("fax"), max_length=40, blank=True)
+    corporate_number = models.CharField(_("corporate number (法人番号)"), max_length=13, blank=True)
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    last_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last verified by"),
+    )
 
     class Meta:
         ordering = ["reading", "name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         indexes = [models.Index(fields=["kind", "visibility"])]
+
+    def __str__(self):
+        return self.name
+
+
+class TaxonomyTerm(models.Model):
+    """A service category (HSDS taxonomy_term), e.g. 子育てひろば or 介護予防・サロン.
+
+    Each category names the target group whose residents it is for, so coverage can be given
+    per 1,000 residents of the right age band.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
+    target_group = models.CharField(
+        _("target group"), max_length=16, choices=TargetGroup.choices, default=TargetGroup.ALL
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return self.name
@@ -92,14 +131,24 @@ class Service(models.Model):
     target_group = models.CharField(
         _("target group"), max_length=16, choices=TargetGroup.choices, default=TargetGroup.ALL
     )
-    schedule_rrule = models.CharField(
-        _("schedule (RFC 5545 RRULE)"),
-        max_length=200,
-        blank=True,
-        help_text=_("e.g. FREQ=MONTHLY;BYDAY=2TU,4TU"),
+    categories = models.ManyToManyField(
+        TaxonomyTerm, blank=True, related_name="services", verbose_name=_("categories")
     )
-    schedule_note = models.CharField(_("schedule note"), max_length=200, blank=True)
     cost = models.CharField(_("cost"), max_length=100, blank=True)
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        blank=True,
+        help_text=_('Language codes the service is offered in, e.g. ["ja", "en", "zh"].'),
+    )
+    application_process = models.TextField(_("how to apply"), blank=True)
+    locations = models.ManyToManyField(
+        "Location",
+        through="ServiceAtLocation",
+        blank=True,
+        related_name="services",
+        verbose_name=_("locations"),
+    )
     visibility = models.CharField(
         _("visibility"), max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -138,6 +187,9 @@ class Location(models.Model):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    accessibility = models.TextField(
+        _("accessibility"), blank=True, help_text=_("e.g. 車いす可、エレベーターあり、授乳室あり")
+    )
     hide_address = models.BooleanField(
         _("hide address from the public"),
         default=False,
@@ -151,3 +203,148 @@ class Location(models.Model):
 
     def __str__(self):
         return self.name or self.address
+
+
+class ServiceAtLocation(models.Model):
+    """Where a service is given (HSDS service_at_location)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, verbose_name=_("service"))
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, verbose_name=_("location"))
+
+    class Meta:
+        verbose_name = _("service at location")
+        verbose_name_plural = _("services at locations")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "location"], name="unique_service_location")
+        ]
+
+    def __str__(self):
+        return f"{self.service} @ {self.location}"
+
+
+class Schedule(models.Model):
+    """When a service is open (HSDS schedule): a recurrence rule with opening hours.
+
+    A service open 9:00–12:30 and 15:00–18:30 has two schedules with the same rule.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="schedules", verbose_name=_("service")
+    )
+    rrule = models.CharField(
+        _("recurrence (RFC 5545 RRULE)"),
+        max_length=200,
+        help_text=_("e.g. FREQ=WEEKLY;BYDAY=WE or FREQ=MONTHLY;BYDAY=2TU,4TU"),
+    )
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    notes = models.CharField(
+        _("notes"), max_length=300, blank=True, help_text=_("e.g. 祝日・年末年始は休み")
+    )
+
+    class Meta:
+        ordering = ["service", "opens_at", "pk"]
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+
+    def __str__(self):
+        return self.rrule
+
+
+class Visit(models.Model):
+    """訪問調査: a welfare-council visit to a group, and what was heard there."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="visits",
+        verbose_name=_("organisation"),
+    )
+    visited_on = models.DateField(_("visited on"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+        verbose_name=_("staff"),
+    )
+    heard = models.TextField(
+        _("what was heard"), help_text=_("困りごと・要望: troubles and wishes, in their words.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+
+    def __str__(self):
+        return f"{self.organisation} {self.visited_on}"
+
+
+class FollowUp(models.Model):
+    visit = models.ForeignKey(
+        Visit, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("visit")
+    )
+    description = models.CharField(_("what"), max_length=300)
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("person"),
+    )
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self):
+        return self.description
+
+
+class Tie(models.Model):
+    """A working relationship between two organisations, for the network map."""
+
+    class Kind(models.TextChoices):
+        COLLABORATES = "collaborates", _("Collaborates with")
+        REFERS = "refers", _("Refers to")
+        SHARES_VENUE = "shares_venue", _("Shares a venue with")
+
+    source = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="ties_out",
+        verbose_name=_("organisation"),
+    )
+    target = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="ties_in",
+        verbose_name=_("other organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tie")
+        verbose_name_plural = _("ties")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_tie"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="tie_between_two"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source} → {self.target} ({self.get_kind_display()})"

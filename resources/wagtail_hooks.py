@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from resources.models import Location, Organisation, Service
+from resources.models import Location, Organisation, Service, TaxonomyTerm
 
 
 class OrganisationViewSet(ModelViewSet):
@@ -14,20 +14,21 @@ class OrganisationViewSet(ModelViewSet):
     list_filter = ["kind", "visibility", "is_agency"]
     search_fields = ["name", "reading", "description"]
     form_fields = [
-        "name", "reading", "kind", "description", "phone", "email", "website", "home_area",
-        "areas_served", "is_agency", "visibility", "last_verified_on",
+        "name", "reading", "name_en", "kind", "description", "phone", "fax", "email", "website",
+        "corporate_number", "home_area", "areas_served", "is_agency", "visibility",
+        "last_verified_on", "last_verified_by",
     ]  # fmt: skip
 
 
 class ServiceViewSet(ModelViewSet):
     model = Service
     icon = "list-ul"
-    list_display = ["name", "organisation", "target_group", "schedule_note", "visibility"]
+    list_display = ["name", "organisation", "target_group", "visibility"]
     list_filter = ["target_group", "visibility"]
     search_fields = ["name", "description"]
     form_fields = [
-        "organisation", "name", "description", "target_group", "schedule_rrule", "schedule_note",
-        "cost", "visibility",
+        "organisation", "name", "description", "target_group", "categories", "cost",
+        "languages", "application_process", "visibility",
     ]  # fmt: skip
 
 
@@ -39,14 +40,23 @@ class LocationViewSet(ModelViewSet):
     search_fields = ["name", "address", "postal_code"]
     form_fields = [
         "organisation", "name", "postal_code", "address", "district", "latitude", "longitude",
-        "hide_address",
+        "accessibility", "hide_address",
     ]  # fmt: skip
+
+
+class TaxonomyTermViewSet(ModelViewSet):
+    model = TaxonomyTerm
+    icon = "tag"
+    list_display = ["name", "name_en", "code", "target_group", "order"]
+    list_filter = ["target_group"]
+    search_fields = ["name", "name_en", "code"]
+    form_fields = ["code", "name", "name_en", "target_group", "order"]
 
 
 class ResourcesViewSetGroup(ModelViewSetGroup):
     menu_label = _("Directory")
     menu_icon = "group"
-    items = (OrganisationViewSet, ServiceViewSet, LocationViewSet)
+    items = (OrganisationViewSet, ServiceViewSet, LocationViewSet, TaxonomyTermViewSet)
 
 
 @hooks.register("register_admin_viewset")

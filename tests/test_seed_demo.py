@@ -40,7 +40,14 @@ from districts.models import (
     PopulationFigure,
     TargetGroup,
 )
-from resources.models import Location, Organisation, Service, Visibility
+from resources.models import (
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Visibility,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,9 +75,11 @@ NATURAL_FIELDS = {
     ],
     Organisation.areas_served.through: ["organisation__uuid", "area__code"],
     Service: [
-        "uuid", "organisation__uuid", "name", "description", "target_group", "schedule_rrule",
-        "schedule_note", "cost", "visibility",
+        "uuid", "organisation__uuid", "name", "description", "target_group", "cost",
+        "visibility",
     ],
+    Schedule: ["uuid", "service__uuid", "rrule", "opens_at", "closes_at"],
+    ServiceAtLocation: ["uuid", "service__uuid", "location__uuid"],
     Location: [
         "uuid", "organisation__uuid", "name", "postal_code", "address", "district__code",
         "latitude", "longitude", "hide_address",
@@ -141,8 +150,10 @@ def test_scale_one_is_complete_idempotent_and_deterministic(client):
     assert 1800 <= Organisation.objects.count() <= 2300
     assert Organisation.objects.filter(visibility=Visibility.STAFF).exists()
     assert Location.objects.filter(hide_address=True).exists()
-    assert Service.objects.filter(schedule_rrule__startswith="FREQ=MONTHLY;BYDAY=").exists()
-    assert Service.objects.filter(schedule_note__startswith="毎月第").exists()
+    assert Schedule.objects.filter(rrule__startswith="FREQ=MONTHLY;BYDAY=").exists()
+    assert Schedule.objects.filter(opens_at__isnull=False, closes_at__isnull=False).exists()
+    # Every service is given somewhere.
+    assert not Service.objects.filter(locations__isnull=True).exists()
 
     cases = Case.objects.all()
     assert 1300 <= cases.count() <= 1700

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -65,10 +67,13 @@ def test_paging_keeps_the_filters(staff):
 
 def test_organisation_page_shows_services_and_locations(staff):
     org = factories.organisation("桜台子育てひろば")
-    org.services.create(name="親子ひろば", schedule_note="毎週水曜 10:00–12:00")
+    service = org.services.create(name="親子ひろば")
+    service.schedules.create(
+        rrule="FREQ=WEEKLY;BYDAY=WE", opens_at=datetime.time(10), closes_at=datetime.time(12)
+    )
     org.locations.create(
         address="ひばり野区桜台一丁目2-3", postal_code="150-0001", hide_address=True
     )
     html = staff.get(reverse("staff:organisation_detail", args=[org.uuid])).text
-    assert "親子ひろば" in html and "毎週水曜 10:00–12:00" in html
+    assert "親子ひろば" in html and "10:00–12:00" in html
     assert "桜台一丁目2-3" in html  # staff see hidden addresses

@@ -19,7 +19,9 @@ setup: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
+# The web server, and beside it the worker that runs background tasks (imports); both stop together.
 run: setup
+	$(PY) manage.py db_worker --interval 1 & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite: installs Chromium and PostgreSQL if missing, runs on SQLite and PostgreSQL.

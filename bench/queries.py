@@ -4,7 +4,9 @@ Run by bench/run.py as `python -m bench.queries` with the same environment as th
 measures (settings, database), so the counts are those of the served pages. Counting here rather
 than in a middleware of the served app keeps the query-capturing debug cursor out of the latency
 figures. Reads a JSON list of {"path": ..., "user": username or null} on stdin and writes a
-list of {"queries": count, "status": HTTP status} as JSON on stdout.
+list of {"queries": count, "status": HTTP status} as JSON on stdout. With --areas, writes instead
+the codes of the area pages to measure (the first municipality, region and district by code) and
+the number of areas of each level.
 
 Each page is requested once before the counted request: the figure is the steady state of a warm
 worker, not its first request (which also fills process-wide caches such as content types).
@@ -32,8 +34,28 @@ def count_queries(*, path: str, username: str | None) -> dict[str, int]:
     return {"queries": len(captured.captured_queries), "status": response.status_code}
 
 
+def area_codes() -> dict:
+    from districts.models import Area
+
+    levels = Area.objects.order_by("code")
+    found = {
+        "areas": levels.count(),
+        "regions": levels.filter(level=Area.Level.REGION).count(),
+        "districts": levels.filter(level=Area.Level.DISTRICT).count(),
+    }
+    for level in (Area.Level.MUNICIPALITY, Area.Level.REGION, Area.Level.DISTRICT):
+        code = levels.filter(level=level).values_list("code", flat=True).first()
+        if code is None:
+            raise SystemExit(f"no {level} area in the database")
+        found[level.value] = code
+    return found
+
+
 def main() -> None:
     django.setup()
+    if sys.argv[1:] == ["--areas"]:
+        json.dump(area_codes(), sys.stdout)
+        return
     pages = json.load(sys.stdin)
     results = [count_queries(path=page["path"], username=page["user"]) for page in pages]
     json.dump(results, sys.stdout)

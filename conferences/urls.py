@@ -6,14 +6,43 @@ meetings, and only this layer may import all three.
 
 from django.urls import path
 
-from conferences import area_views, views
+from conferences import area_views, organisation_views, views, workshop_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     # Before areas/<code>/, which would otherwise take "compare" for an area code.
     path("areas/compare/", area_views.area_comparison, name="area_comparison"),
     path("areas/<str:code>/", area_views.area_detail, name="area_detail"),
+    # The organisation page counts the cases an organisation is on, so it lives in this layer.
+    path(
+        "directory/<uuid:uuid>/",
+        organisation_views.organisation_detail,
+        name="organisation_detail",
+    ),
+    path(
+        "directory/<uuid:uuid>/visits/",
+        organisation_views.visit_add,
+        name="organisation_visit_add",
+    ),
+    path(
+        "directory/<uuid:uuid>/follow-ups/<int:pk>/done/",
+        organisation_views.follow_up_done,
+        name="organisation_follow_up_done",
+    ),
+    path("directory/<uuid:uuid>/ties/", organisation_views.tie_add, name="organisation_tie_add"),
+    path(
+        "directory/<uuid:uuid>/ties/candidates/",
+        organisation_views.tie_candidates,
+        name="organisation_tie_candidates",
+    ),
+    path(
+        "directory/<uuid:uuid>/ties/<int:pk>/remove/",
+        organisation_views.tie_remove,
+        name="organisation_tie_remove",
+    ),
     path("meetings/", views.meeting_list, name="meeting_list"),
+    path("workshops/", workshop_views.workshop_list, name="workshop_list"),
+    path("workshops/new/", workshop_views.workshop_create, name="workshop_create"),
     path("meetings/<uuid:uid>/", views.meeting_detail, name="meeting_detail"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),

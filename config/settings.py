@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_filters",
     # Django and helpers
     "django_htmx",
+    "django_tasks_db",
     "template_partials",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -184,6 +185,15 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Background tasks (long imports): queued in the database and run by `manage.py db_worker`, which
+# `make run` starts beside the web server. TASKS_BACKEND=django_tasks.backends.immediate.
+# ImmediateBackend runs them inside the request instead (no worker needed).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 # Map tiles for the staff area pages. Default: 国土地理院 地理院タイル (標準地図). On a closed
 # network (LGWAN) point it at the municipality's own tile server, or set it empty: boundaries and

@@ -19,13 +19,18 @@ from django.db import transaction
 from districts.demo import MUNICIPALITY_NAME, DemoTerritory, demo_uuid
 from districts.models import TargetGroup
 from resources.models import (
+    FollowUp,
     Location,
     Organisation,
     Schedule,
     Service,
     ServiceAtLocation,
+    TaxonomyTerm,
+    Tie,
     Visibility,
+    Visit,
 )
+from resources.search import organisations_search_refresh
 
 BATCH = 2000
 Kind = Organisation.Kind
@@ -963,7 +968,343 @@ def build_directory(
         ],
         batch_size=BATCH,
     )
+    _build_categories(services=services, rng=rng)
+    _build_ties(directory=result, territory=territory, rng=rng, today=today)
+    _build_visits(directory=result, rng=rng, today=today)
+    # The directory search's normalised keys (names, readings, service names).
+    organisations_search_refresh(organisation_ids=[org.pk for org in result.orgs])
     return result
+
+
+# --- Categories, ties and visits: what the coverage matrix and the network pages read ---------
+
+# (code, name, English name, target group): the demo's service categories (HSDS taxonomy terms).
+# fmt: off
+CATEGORIES = [
+    ("elderly-advice", "高齢者の相談", "Advice for older people", TargetGroup.ELDERLY),
+    ("care-prevention", "介護予防・サロン", "Care prevention and salons", TargetGroup.ELDERLY),
+    ("dementia", "認知症の支援", "Dementia support", TargetGroup.ELDERLY),
+    ("home-care", "在宅介護・在宅医療", "Care and medicine at home", TargetGroup.ELDERLY),
+    ("day-and-short-stay", "通い・泊まりの介護", "Day and short-stay care", TargetGroup.ELDERLY),
+    ("watching-over", "見守り", "Watching over", TargetGroup.ELDERLY),
+    ("rights", "権利擁護", "Advocacy and guardianship", TargetGroup.ALL),
+    ("maternal-health", "妊娠・出産・乳幼児の保健", "Pregnancy, birth and infant health",
+     TargetGroup.CHILDREN),
+    ("parent-and-child", "子育てひろば・親子の居場所", "Places for parents and young children",
+     TargetGroup.CHILDREN),
+    ("childcare", "保育・一時預かり", "Childcare", TargetGroup.CHILDREN),
+    ("children-places", "子どもの居場所・学習支援", "Places and study support for children",
+     TargetGroup.CHILDREN),
+    ("child-family-advice", "子ども・家庭の相談", "Advice for children and families",
+     TargetGroup.CHILDREN),
+    ("disability", "障害のある人の支援", "Support for people with disabilities",
+     TargetGroup.DISABILITY),
+    ("livelihood", "くらし・生活困窮の相談", "Livelihood and hardship advice",
+     TargetGroup.HARDSHIP),
+    ("food", "食の支援", "Food support", TargetGroup.HARDSHIP),
+    ("medical", "医療", "Medical care", TargetGroup.ALL),
+    ("community", "地域の支えあい・交流", "Mutual aid and gatherings", TargetGroup.ALL),
+    ("disaster", "防災", "Disaster preparedness", TargetGroup.ALL),
+]
+# fmt: on
+# Every service name of TAGS → its categories (a KeyError here means a new service lacks them).
+SERVICE_CATEGORIES = {
+    "総合相談": ["elderly-advice"],
+    "介護予防教室「いきいき体操」": ["care-prevention"],
+    "認知症カフェ": ["dementia"],
+    "成年後見・権利擁護の相談": ["rights"],
+    "集会室の貸出": ["community"],
+    "防災講習会": ["disaster"],
+    "地域支えあい活動の相談": ["community"],
+    "ボランティアの紹介": ["community"],
+    "民生委員・児童委員による相談": ["watching-over", "child-family-advice"],
+    "定例協議会": ["community"],
+    "外来診療": ["medical"],
+    "訪問診療": ["home-care", "medical"],
+    "特定健診・がん検診": ["medical"],
+    "小児科外来": ["medical", "maternal-health"],
+    "予防接種": ["maternal-health"],
+    "歯科診療": ["medical"],
+    "訪問歯科": ["home-care"],
+    "訪問看護": ["home-care"],
+    "調剤・お薬の相談": ["medical"],
+    "在宅訪問（居宅療養管理指導）": ["home-care"],
+    "保育": ["childcare"],
+    "園庭開放": ["parent-and-child"],
+    "一時預かり": ["childcare"],
+    "放課後子ども教室": ["children-places"],
+    "校庭開放": ["community"],
+    "教育相談": ["child-family-advice"],
+    "居宅介護支援（ケアプラン作成）": ["home-care"],
+    "訪問介護": ["home-care"],
+    "障害福祉サービス（居宅介護）": ["disability"],
+    "通所介護": ["day-and-short-stay"],
+    "小規模多機能型居宅介護": ["day-and-short-stay", "home-care"],
+    "短期入所（ショートステイ）": ["day-and-short-stay"],
+    "生活支援（買い物・ごみ出し・通院付き添い）": ["community"],
+    "見守り訪問": ["watching-over"],
+    "学習支援教室": ["children-places"],
+    "居場所「ほっとスペース」": ["livelihood"],
+    "家族会": ["livelihood"],
+    "子ども食堂": ["children-places", "food"],
+    "フードパントリー": ["food"],
+    "見守り・声かけ活動": ["watching-over"],
+    "防災訓練": ["disaster"],
+    "親子あそびの会": ["parent-and-child"],
+    "ふれあいサロン": ["care-prevention", "community"],
+    "ミニデイ（昼食つき）": ["care-prevention"],
+    "妊娠・出産・子育ての総合相談": ["maternal-health", "child-family-advice"],
+    "産後ケア（日帰り型）": ["maternal-health"],
+    "子育て家庭ショートステイ": ["childcare"],
+    "保健福祉の相談": ["elderly-advice", "disability"],
+    "精神保健福祉相談": ["disability"],
+    "生活保護の相談": ["livelihood"],
+    "乳幼児健診": ["maternal-health"],
+    "母子健康手帳の交付": ["maternal-health"],
+    "障害のある方の総合相談": ["disability"],
+    "一時避難": ["livelihood"],
+    "介護保険の申請": ["elderly-advice"],
+    "子ども家庭の相談": ["child-family-advice"],
+    "障害福祉サービスの申請": ["disability"],
+    "児童相談": ["child-family-advice"],
+    "一時保護": ["child-family-advice"],
+    "くらしの相談（自立相談支援）": ["livelihood"],
+    "日常生活自立支援事業（あんしん事業）": ["rights"],
+    "家計改善支援": ["livelihood"],
+    "食料支援": ["food"],
+    "在宅療養相談窓口": ["elderly-advice", "home-care"],
+}
+
+# What the welfare council hears on visits (困りごと・要望), and what it then does.
+HEARD = {
+    "salon": [
+        "世話役が高齢になり、次の担い手が見つからない。",
+        "会場の集会所が来年度から使えなくなるかもしれない。",
+        "男性の参加者が少なく、声のかけ方を知りたい。",
+        "足の悪い人が来られなくなった。送迎の手段がほしい。",
+        "物忘れが目立つ参加者がいて、どう接すればよいか迷っている。",
+    ],
+    "circle": [
+        "会場の予約が取りにくく、開催日が安定しない。",
+        "外国籍の親子が参加している。通訳や多言語のちらしがほしい。",
+        "ふたごの家庭は外出が難しい。訪問での交流を望む声がある。",
+        "活動費が足りず、おもちゃの買い替えができない。",
+    ],
+    "kodomo_shokudo": [
+        "夏は食材の寄付が減る。",
+        "調理のボランティアが足りない。",
+        "気になる家庭の子がいるが、どこにつなげばよいかわからない。",
+        "会場の衛生面の基準を確認したい。",
+    ],
+    "neighbourhood": [
+        "ひとり暮らしの高齢者の把握が難しくなっている。",
+        "役員のなり手がいない。",
+        "防災訓練の参加者がいつも同じ顔ぶれになっている。",
+    ],
+    "learning": [
+        "中学生の参加が増え、大学生ボランティアが足りない。",
+        "不登校の子の参加が増えた。学校との連携の仕方を知りたい。",
+    ],
+    "ibasho": [
+        "来ている若者から仕事の相談を受けるが、つなぎ先を知りたい。",
+        "家族会の参加者が固定し、新しい家族に届いていない。",
+    ],
+}
+VISIT_CHANCE = {
+    "salon": 0.3,
+    "circle": 0.3,
+    "kodomo_shokudo": 0.5,
+    "neighbourhood": 0.15,
+    "learning": 0.5,
+    "ibasho": 0.5,
+}
+FOLLOW_UPS = [
+    "まちづくりセンターに代わりの会場を相談する",
+    "ボランティアセンターで担い手を募集する",
+    "ふれあい安心センターにつなぐ",
+    "こども家庭センターの相談窓口を案内する",
+    "地域活動の助成金の案内を送る",
+    "フードバンクわかくさを紹介する",
+    "通訳ボランティアの登録者を探す",
+    "次回の地区の三者連携会議で共有する",
+]
+TieKind = Tie.Kind
+TIE_NOTES = {
+    TieKind.COLLABORATES: ["", "", "定例の情報交換", "合同で講座を開催", "見守りの連携"],
+    TieKind.REFERS: ["", "", "相談者の紹介", "退院時の連携"],
+    TieKind.SHARES_VENUE: ["", "集会室を共用", "園庭・ホールを借用"],
+}
+
+
+def _build_categories(*, services: list[Service], rng: random.Random) -> None:
+    """The demo's categories (kept when they exist: they are shared reference data) and the
+    categories of every demo service."""
+    # Drawn whether or not the terms exist, so the rows after them do not change.
+    uuids = [demo_uuid(rng) for _ in CATEGORIES]
+    terms = {
+        term.code: term
+        for term in TaxonomyTerm.objects.filter(code__in=[row[0] for row in CATEGORIES])
+    }
+    missing = [
+        TaxonomyTerm(
+            uuid=uuid, code=code, name=name, name_en=name_en, target_group=target, order=order
+        )
+        for order, (uuid, (code, name, name_en, target)) in enumerate(
+            zip(uuids, CATEGORIES, strict=True), start=1
+        )
+        if code not in terms
+    ]
+    for term in TaxonomyTerm.objects.bulk_create(missing):
+        terms[term.code] = term
+    Through = Service.categories.through
+    Through.objects.bulk_create(
+        [
+            Through(service_id=service.pk, taxonomyterm_id=terms[code].pk)
+            for service in services
+            for code in SERVICE_CATEGORIES[service.name]
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _build_ties(
+    *, directory: DemoDirectory, territory: DemoTerritory, rng: random.Random, today
+) -> int:
+    """Working relationships in each district (the three partners, doctors and care managers
+    referring to the 地域包括, salons sharing the まちづくりセンター's room, …), with the
+    region's and the ward's offices. Returns the number of ties."""
+    ties: dict[tuple[int, int, str], Tie] = {}
+
+    def tie(source: DemoOrg | None, target: DemoOrg | None, kind: str, chance: float = 1.0):
+        if source is None or target is None or source.pk == target.pk:
+            return
+        if rng.random() >= chance:
+            return
+        key = (source.pk, target.pk, kind)
+        # A tie that goes both ways is stored once.
+        reverse = (target.pk, source.pk, kind)
+        if key in ties or (kind != TieKind.REFERS and reverse in ties):
+            return
+        since = today - datetime.timedelta(days=rng.randint(60, 3000))
+        ties[key] = Tie(
+            source_id=source.pk,
+            target_id=target.pk,
+            kind=kind,
+            note=rng.choice(TIE_NOTES[kind]),
+            since=since if rng.random() < 0.7 else None,
+        )
+
+    def first(orgs: dict, tag: str) -> DemoOrg | None:
+        return orgs[tag][0] if orgs.get(tag) else None
+
+    ward = directory.ward
+    tie(first(ward, "welfare_council_hq"), first(ward, "foodbank"), TieKind.COLLABORATES)
+    tie(first(ward, "medical_association"), first(ward, "elderly_dept"), TieKind.COLLABORATES)
+    tie(first(ward, "child_dept"), first(ward, "child_guidance"), TieKind.COLLABORATES)
+    for region in directory.region:
+        centre = first(region, "child_family_centre")
+        tie(centre, first(region, "health_promotion"), TieKind.COLLABORATES)
+        tie(centre, first(ward, "child_guidance"), TieKind.REFERS)
+        tie(first(region, "livelihood"), first(ward, "welfare_council_hq"), TieKind.COLLABORATES)
+        tie(
+            first(region, "disability_support"),
+            first(region, "health_welfare"),
+            TieKind.COLLABORATES,
+        )
+        tie(first(region, "shelter"), first(region, "livelihood"), TieKind.COLLABORATES)
+    for index, orgs in enumerate(directory.district):
+        region = directory.region[territory.districts[index].region_index]
+        town, care = first(orgs, "town_office"), first(orgs, "community_care")
+        council, volunteers = first(orgs, "welfare_district"), first(orgs, "volunteers")
+        centre = first(region, "child_family_centre")
+        tie(town, care, TieKind.COLLABORATES)
+        tie(care, council, TieKind.COLLABORATES)
+        tie(council, town, TieKind.COLLABORATES)
+        tie(volunteers, care, TieKind.REFERS)
+        tie(volunteers, council, TieKind.COLLABORATES)
+        tie(volunteers, centre, TieKind.REFERS, 0.6)
+        tie(care, first(region, "health_welfare"), TieKind.REFERS)
+        tie(council, first(ward, "welfare_council_hq"), TieKind.COLLABORATES)
+        for clinic in orgs.get("clinic", []):
+            tie(clinic, care, TieKind.REFERS, 0.6)
+        for manager in orgs.get("care_manager", []):
+            tie(manager, care, TieKind.COLLABORATES, 0.7)
+            providers = orgs.get("home_help", []) + orgs.get("day_service", [])
+            for provider in rng.sample(providers, min(len(providers), rng.randint(1, 2))):
+                tie(manager, provider, TieKind.REFERS, 0.6)
+        for nurse in orgs.get("home_nursing", []):
+            if orgs.get("clinic"):
+                tie(nurse, rng.choice(orgs["clinic"]), TieKind.COLLABORATES)
+        for pharmacy in orgs.get("pharmacy", []):
+            if orgs.get("clinic"):
+                tie(pharmacy, rng.choice(orgs["clinic"]), TieKind.COLLABORATES, 0.3)
+        for salon in orgs.get("salon", []):
+            tie(salon, town, TieKind.SHARES_VENUE, 0.3)
+            tie(council, salon, TieKind.COLLABORATES, 0.4)
+        for circle in orgs.get("circle", []):
+            if orgs.get("nursery"):
+                tie(circle, rng.choice(orgs["nursery"]), TieKind.SHARES_VENUE, 0.3)
+            tie(circle, centre, TieKind.REFERS, 0.3)
+        for nursery in orgs.get("nursery", []):
+            tie(nursery, centre, TieKind.REFERS, 0.4)
+        for school in orgs.get("elementary", []) + orgs.get("junior_high", []):
+            tie(school, centre, TieKind.REFERS, 0.5)
+        for kitchen in orgs.get("kodomo_shokudo", []):
+            tie(kitchen, first(ward, "foodbank"), TieKind.COLLABORATES)
+            tie(kitchen, council, TieKind.REFERS, 0.5)
+            if orgs.get("elementary"):
+                tie(kitchen, rng.choice(orgs["elementary"]), TieKind.COLLABORATES, 0.3)
+        for helper in orgs.get("npo_support", []):
+            tie(helper, care, TieKind.COLLABORATES)
+        for school in orgs.get("learning", []):
+            tie(school, first(orgs, "junior_high"), TieKind.COLLABORATES)
+        for place in orgs.get("ibasho", []):
+            tie(place, council, TieKind.COLLABORATES)
+            tie(place, first(region, "livelihood"), TieKind.REFERS)
+        for association in orgs.get("neighbourhood", []):
+            tie(association, volunteers, TieKind.COLLABORATES, 0.5)
+            tie(association, town, TieKind.COLLABORATES, 0.4)
+    Tie.objects.bulk_create(ties.values(), batch_size=BATCH)
+    return len(ties)
+
+
+def _build_visits(*, directory: DemoDirectory, rng: random.Random, today: datetime.date) -> int:
+    """The welfare council's visits (訪問調査) to salons, circles, こども食堂, 町会 and NPOs in
+    the last eighteen months, some with follow-ups (done or still open). The visiting staff are
+    left empty: demo users are made later, by the conferences layer."""
+    visits, follow_ups = [], []
+    for orgs in directory.district:
+        for tag, chance in VISIT_CHANCE.items():
+            for org in orgs.get(tag, []):
+                if rng.random() >= chance:
+                    continue
+                visited_on = today - datetime.timedelta(days=rng.randint(10, 540))
+                visit = Visit(
+                    organisation_id=org.pk,
+                    visited_on=visited_on,
+                    heard=rng.choice(HEARD[tag]),
+                    notes=rng.choice(["", "", "代表者と会計担当が対応。", "次回は活動日に伺う。"]),
+                )
+                visits.append(visit)
+                if rng.random() < 0.4:
+                    due_on = visited_on + datetime.timedelta(days=rng.randint(14, 90))
+                    done = due_on < today and rng.random() < 0.6
+                    done_on = due_on - datetime.timedelta(days=rng.randint(0, 13))
+                    follow_ups.append(
+                        (
+                            visit,
+                            FollowUp(
+                                description=rng.choice(FOLLOW_UPS),
+                                due_on=due_on,
+                                done_on=done_on if done else None,
+                            ),
+                        )
+                    )
+    Visit.objects.bulk_create(visits, batch_size=BATCH)
+    for visit, follow_up in follow_ups:
+        follow_up.visit_id = visit.pk
+    FollowUp.objects.bulk_create([row for _, row in follow_ups], batch_size=BATCH)
+    return len(visits)
 
 
 def _hours(text: str) -> list[tuple[datetime.time, datetime.time]]:

@@ -82,6 +82,9 @@ class Organisation(models.Model):
         related_name="+",
         verbose_name=_("last verified by"),
     )
+    # Normalised name, reading, English name and service names for the staff search; kept by
+    # resources.search (organisation_search_key), never edited by hand.
+    search_text = models.TextField(_("search key"), blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["reading", "name"]
@@ -348,3 +351,90 @@ class Tie(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target} ({self.get_kind_display()})"
+
+
+class OrganisationIdentifier(models.Model):
+    """An identifier another register gives an organisation (HSDS organization_identifier).
+
+    Imports match rows to entries by them, so re-importing a file updates rather than
+    duplicates: a 介護保険 事業所番号, the ID of a municipality's open dataset, or, for a row that
+    carries no identifier at all, a key made from its normalised name and address.
+    """
+
+    class Scheme(models.TextChoices):
+        CARE_OFFICE = "jp-care-office", _("Care insurance office number (介護保険事業所番号)")
+        OPEN_DATA = "jp-open-data", _("ID in a municipality's open dataset")
+        IMPORT = "import", _("Name and address of an imported row")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        verbose_name=_("organisation"),
+    )
+    scheme = models.CharField(_("scheme"), max_length=32, choices=Scheme.choices)
+    identifier = models.CharField(_("identifier"), max_length=100)
+
+    class Meta:
+        verbose_name = _("organisation identifier")
+        verbose_name_plural = _("organisation identifiers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "identifier"], name="unique_organisation_identifier"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_scheme_display()}: {self.identifier}"
+
+
+class ImportJob(models.Model):
+    """One run of the directory import from the upload page, run by a background task.
+
+    The task updates the counts as it goes, and the page polls them for its progress bar. The
+    file is kept in the row (not on a server's disk), so any worker can read it.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    filename = models.CharField(_("file name"), max_length=255)
+    data = models.BinaryField(_("file"), editable=False)
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    merge_duplicates = models.BooleanField(_("merge likely duplicates"), default=False)
+    # The report is written in the language of the person who started the import.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(_("phase"), max_length=16, blank=True)
+    processed = models.PositiveIntegerField(_("rows checked"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("directory import")
+        verbose_name_plural = _("directory imports")
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.REJECTED, self.State.FAILED)

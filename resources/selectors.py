@@ -1,26 +1,215 @@
+import datetime
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from districts.models import TargetGroup
-from resources.models import Location, Organisation, Service
+from districts.models import Area, TargetGroup
+from resources.models import (
+    FollowUp,
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    TaxonomyTerm,
+    Tie,
+    Visit,
+)
+from resources.schedules import WEEKDAYS, weekday_q
+from resources.search import search_filter
+
+# The staff directory: search and filters (all optional), the map's places, the organisation
+# page's parts, and the candidates for a tie.
+
+WEEKDAY_CODES = WEEKDAYS
 
 
-def organisation_search(*, query: str = "", kind: str = "", area_code: str = "") -> QuerySet:
-    """Staff directory: every organisation, public or staff-only, in 五十音 order."""
-    organisations = Organisation.objects.select_related("home_area").order_by("reading", "name")
+def stale_before(*, today: datetime.date | None = None) -> datetime.date:
+    """Organisations last verified before this date (or never) are stale: 12 months ago."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def schedules_on(*, weekday: str, today: datetime.date | None = None) -> QuerySet[Schedule]:
+    """Schedules in force today that can fall on the weekday ("MO".."SU"), as
+    resources.schedules.weekdays_of reads their rules (matched in SQL, so the day filter pages
+    like every other filter)."""
+    today = today or timezone.localdate()
+    return Schedule.objects.filter(
+        weekday_q(weekday),
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+    )
+
+
+def organisation_search(
+    *,
+    query: str = "",
+    kind: str = "",
+    located_in: Area | None = None,
+    serves: Area | None = None,
+    category: TaxonomyTerm | None = None,
+    target_group: str = "",
+    weekday: str = "",
+    visibility: str = "",
+    stale: bool = False,
+    today: datetime.date | None = None,
+) -> QuerySet[Organisation]:
+    """Staff directory: every organisation, public or staff-only, in 五十音 order.
+
+    - `query`: every word in the normalised key (resources.search).
+    - `located_in`: a location (or the home area) in the area or an area within it.
+    - `serves`: the areas served include the area or one above it (a ward-wide service serves
+      every district).
+    - `category`, `target_group`, `weekday`: one service has them all (a salon on Wednesdays,
+      not a salon on Mondays and something else on Wednesdays).
+    - `stale`: not verified for 12 months, or never.
+    Each filter is a subquery, so no organisation is listed twice and counting stays cheap.
+    """
+    organisations = Organisation.objects.select_related("home_area").order_by(
+        "reading", "name", "pk"
+    )
     if query:
-        organisations = organisations.filter(Q(name__icontains=query) | Q(reading__icontains=query))
+        organisations = organisations.filter(search_filter(query))
     if kind:
         organisations = organisations.filter(kind=kind)
-    if area_code:
-        organisations = organisations.filter(areas_served__code=area_code)
+    if visibility:
+        organisations = organisations.filter(visibility=visibility)
+    if located_in is not None:
+        within = Q(pk=located_in.pk) | Q(parent=located_in) | Q(parent__parent=located_in)
+        area_ids = Area.objects.filter(within).values("pk")
+        located = Location.objects.filter(district_id__in=area_ids).values("organisation_id")
+        organisations = organisations.filter(Q(pk__in=located) | Q(home_area_id__in=area_ids))
+    if serves is not None:
+        # The area itself, its parent and its grandparent (the tree is three levels deep).
+        above = Q(pk=serves.pk) | Q(children=serves) | Q(children__children=serves)
+        serving = Organisation.areas_served.through.objects.filter(
+            area_id__in=Area.objects.filter(above).values("pk")
+        ).values("organisation_id")
+        organisations = organisations.filter(pk__in=serving)
+    if category is not None or target_group or weekday:
+        services = Service.objects.all()
+        if category is not None:
+            services = services.filter(
+                pk__in=Service.categories.through.objects.filter(
+                    taxonomyterm_id=category.pk
+                ).values("service_id")
+            )
+        if target_group:
+            services = services.filter(target_group=target_group)
+        if weekday:
+            services = services.filter(
+                pk__in=schedules_on(weekday=weekday, today=today).values("service_id")
+            )
+        organisations = organisations.filter(pk__in=services.values("organisation_id"))
+    if stale:
+        organisations = organisations.filter(
+            Q(last_verified_on__isnull=True) | Q(last_verified_on__lt=stale_before(today=today))
+        )
     return organisations
+
+
+def directory_locations(
+    *, organisations: QuerySet[Organisation], located_in: Area | None = None
+) -> QuerySet[Location]:
+    """The places of the organisations that can go on a map (with coordinates); only those in
+    the area when the list is filtered by where organisations are located. Hidden addresses
+    included: the staff map marks them."""
+    locations = Location.objects.filter(
+        organisation_id__in=organisations.order_by().values("pk"),
+        latitude__isnull=False,
+        longitude__isnull=False,
+    )
+    if located_in is not None:
+        locations = locations.filter(
+            Q(district=located_in)
+            | Q(district__parent=located_in)
+            | Q(district__parent__parent=located_in)
+        )
+    return locations.select_related("organisation", "district").order_by(
+        "organisation__reading", "organisation__name", "pk"
+    )
 
 
 def organisation_get(*, uuid) -> Organisation:
     return get_object_or_404(Organisation.objects.select_related("home_area"), uuid=uuid)
+
+
+def organisation_services(*, organisation: Organisation) -> QuerySet[Service]:
+    """The organisation's services with their schedules, categories and places (four queries
+    whatever their number)."""
+    return organisation.services.prefetch_related(
+        Prefetch("schedules", queryset=Schedule.objects.order_by("opens_at", "pk")),
+        "categories",
+        "locations",
+    ).order_by("name", "pk")
+
+
+def organisation_locations(*, organisation: Organisation) -> QuerySet[Location]:
+    return organisation.locations.select_related("district").order_by("name", "pk")
+
+
+def organisation_visits(*, organisation: Organisation) -> QuerySet[Visit]:
+    """Visits, newest first, with who went and each visit's follow-ups (open ones first)."""
+    return (
+        organisation.visits.select_related("staff")
+        .prefetch_related(
+            Prefetch(
+                "follow_ups",
+                queryset=FollowUp.objects.select_related("assignee").order_by(
+                    F("done_on").asc(nulls_first=True), "due_on", "pk"
+                ),
+            )
+        )
+        .order_by("-visited_on", "-pk")
+    )
+
+
+def organisation_ties(*, organisation: Organisation) -> list[dict]:
+    """Ties in both directions, as rows {tie, other, outgoing}: outgoing ties read "this
+    organisation → other", incoming ones "other → this organisation". One query."""
+    ties = (
+        Tie.objects.filter(Q(source=organisation) | Q(target=organisation))
+        .select_related("source", "target")
+        .order_by("kind", "pk")
+    )
+    rows = []
+    for tie in ties:
+        outgoing = tie.source_id == organisation.pk
+        rows.append(
+            {"tie": tie, "other": tie.target if outgoing else tie.source, "outgoing": outgoing}
+        )
+    rows.sort(key=lambda row: (not row["outgoing"], row["other"].reading, row["other"].name))
+    return rows
+
+
+def tie_candidates(
+    *, organisation: Organisation, query: str, limit: int = 20
+) -> list[Organisation]:
+    """Organisations matching a search, for choosing the other end of a tie (not itself)."""
+    if not search_filter(query):
+        return []
+    return list(
+        Organisation.objects.filter(search_filter(query))
+        .exclude(pk=organisation.pk)
+        .select_related("home_area")
+        .order_by("reading", "name", "pk")[:limit]
+    )
+
+
+def follow_up_get(*, organisation: Organisation, pk: int) -> FollowUp:
+    return get_object_or_404(FollowUp, pk=pk, visit__organisation=organisation)
+
+
+def tie_get(*, organisation: Organisation, pk: int) -> Tie:
+    return get_object_or_404(
+        Tie.objects.filter(Q(source=organisation) | Q(target=organisation)), pk=pk
+    )
 
 
 # The area page and the district comparison (read by the conferences layer).

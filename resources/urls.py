@@ -2,9 +2,32 @@
 
 from django.urls import path
 
-from resources import views
+from resources import mapping_views, views
 
 urlpatterns = [
     path("directory/", views.organisation_list, name="organisation_list"),
-    path("directory/<uuid:uuid>/", views.organisation_detail, name="organisation_detail"),
+    path("directory/export.<str:format>", views.directory_export, name="directory_export"),
+    # directory/<uuid>/ (the organisation page) is in conferences.urls: it counts cases.
+    path("directory/coverage/", mapping_views.coverage_matrix, name="coverage"),
+    path("directory/import/", views.import_upload, name="import_upload"),
+    path("directory/import/<uuid:uuid>/", views.import_job, name="import_job"),
+    path(
+        "directory/import/<uuid:uuid>/confirm/",
+        views.import_job_confirm,
+        name="import_job_confirm",
+    ),
+    path(
+        "directory/services/<uuid:uuid>/schedules/",
+        views.service_schedules,
+        name="service_schedules",
+    ),
+    path(
+        "directory/services/<uuid:uuid>/schedules/add/",
+        views.schedule_add,
+        name="schedule_add",
+    ),
+    path("directory/schedules/<uuid:uuid>/edit/", views.schedule_edit, name="schedule_edit"),
+    path("directory/schedules/<uuid:uuid>/delete/", views.schedule_delete, name="schedule_delete"),
+    path("network/", mapping_views.network_index, name="network_index"),
+    path("network/<str:code>/", mapping_views.area_network, name="area_network"),
 ]

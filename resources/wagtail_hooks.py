@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from resources.forms import with_search_key
 from resources.models import Location, Organisation, Service, TaxonomyTerm
 
 
@@ -19,6 +20,10 @@ class OrganisationViewSet(ModelViewSet):
         "last_verified_on", "last_verified_by",
     ]  # fmt: skip
 
+    def get_form_class(self, for_update=False):
+        # Saving refreshes the directory search key (resources.search).
+        return with_search_key(super().get_form_class(for_update))
+
 
 class ServiceViewSet(ModelViewSet):
     model = Service
@@ -30,6 +35,10 @@ class ServiceViewSet(ModelViewSet):
         "organisation", "name", "description", "target_group", "categories", "cost",
         "languages", "application_process", "visibility",
     ]  # fmt: skip
+
+    def get_form_class(self, for_update=False):
+        # Service names are part of their organisation's search key.
+        return with_search_key(super().get_form_class(for_update))
 
 
 class LocationViewSet(ModelViewSet):

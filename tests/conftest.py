@@ -16,6 +16,15 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_at_once():
+    """Background tasks (imports, Wagtail's own) run inside the call, so tests see their effect
+    without a worker; tests of the queue itself override this."""
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate):
+        yield
+
+
 @pytest.fixture
 def make_user(db, django_user_model):
     """Factory: make_user("sato", password=..., organisations=[org], role="保健師") -> saved user.

@@ -20,6 +20,7 @@ from conferences.models import (
 )
 from districts.models import Area, Chome, DistrictIssue, TargetGroup
 from resources.models import Organisation, Visibility
+from resources.search import organisation_search_key
 
 _numbers = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -53,9 +54,13 @@ def organisation(
     is_agency=True,
     **fields,
 ) -> Organisation:
-    return Organisation.objects.create(
+    org = Organisation.objects.create(
         name=name, kind=kind, visibility=visibility, is_agency=is_agency, **fields
     )
+    # As the admin, imports and demo do: keep the normalised search key current.
+    org.search_text = organisation_search_key(org)
+    org.save(update_fields=["search_text"])
+    return org
 
 
 def user(username=None, *, organisations=(), can_chair=False, **fields):
@@ -156,3 +161,164 @@ def population_tree():
     return types.SimpleNamespace(
         city=city, north=north, south=south, sakuradai=sakuradai, wakaba=wakaba, kashiwagi=kashiwagi
     )
+
+
+def export_directory():
+    """A small directory for the export tests, with every case an export must handle.
+
+    ひばり野区 (population_tree, municipality code 139999 → 東京都) and two categories, and:
+    - サロン (public): a public service at two places, with two schedules, categories and
+      languages; a staff-only service; a second place with no service; a 介護保険事業所番号;
+    - 一時避難ハウス (public) whose only place hides its address (SECRET_ADDRESS);
+    - 会員制サークル (staff only), with a service and a place;
+    - 若葉町会 (public), with neither services nor places.
+    Returns a namespace of the areas, terms and objects.
+    """
+    import types
+
+    from resources.models import (
+        Location,
+        OrganisationIdentifier,
+        Schedule,
+        Service,
+        ServiceAtLocation,
+        TaxonomyTerm,
+    )
+
+    areas = population_tree()
+    salon_term = TaxonomyTerm.objects.create(
+        code="salon", name="介護予防・サロン", name_en="Salons", target_group=TargetGroup.ELDERLY
+    )
+    hiroba = TaxonomyTerm.objects.create(
+        code="hiroba", name="子育てひろば", name_en="", target_group=TargetGroup.CHILDREN
+    )
+    salon = organisation(
+        "桜台ふれあいサロン",
+        kind=Organisation.Kind.SALON,
+        is_agency=False,
+        reading="さくらだいふれあいさろん",
+        name_en="Sakuradai Salon",
+        description="お茶とおしゃべりの会。",
+        phone="03-1234-5678",
+        fax="03-1234-5679",
+        email="salon@example.jp",
+        website="https://salon.example.jp/",
+        corporate_number="1234567890123",
+        home_area=areas.sakuradai,
+        last_verified_on=datetime.date(2026, 5, 1),
+    )
+    salon.areas_served.add(areas.sakuradai, areas.wakaba)
+    OrganisationIdentifier.objects.create(
+        organisation=salon,
+        scheme=OrganisationIdentifier.Scheme.CARE_OFFICE,
+        identifier="1371234567",
+    )
+    hall = Location.objects.create(
+        organisation=salon,
+        name="桜台会館",
+        postal_code="154-0001",
+        address="東京都ひばり野区桜台一丁目2番3号",
+        district=areas.sakuradai,
+        latitude="35.650000",
+        longitude="139.650000",
+        accessibility="車いす可、エレベーターあり",
+    )
+    annex = Location.objects.create(
+        organisation=salon,
+        name="桜台第二会場",
+        address="ひばり野区若葉一丁目5番",
+        district=areas.wakaba,
+    )
+    park = Location.objects.create(
+        organisation=salon,
+        name="若葉公園",
+        address="ひばり野区若葉一丁目8番",
+        district=areas.wakaba,
+    )
+    gathering = Service.objects.create(
+        organisation=salon,
+        name="ふれあいサロン",
+        description="季節の行事と体操。",
+        target_group=TargetGroup.ELDERLY,
+        cost="1回100円",
+        languages=["ja", "en"],
+        application_process="当日会場へ",
+    )
+    gathering.categories.add(salon_term, hiroba)
+    ServiceAtLocation.objects.create(service=gathering, location=hall)
+    ServiceAtLocation.objects.create(service=gathering, location=park)
+    Schedule.objects.create(
+        service=gathering,
+        rrule="FREQ=MONTHLY;BYDAY=2TU,4TU",
+        opens_at=datetime.time(10),
+        closes_at=datetime.time(12),
+        notes="祝日は休み",
+    )
+    Schedule.objects.create(
+        service=gathering,
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        opens_at=datetime.time(13, 30),
+        closes_at=datetime.time(15, 30),
+        valid_from=datetime.date(2026, 4, 1),
+        valid_to=datetime.date(2027, 3, 31),
+    )
+    members_only = Service.objects.create(
+        organisation=salon, name="会員限定の見守り", visibility=Visibility.STAFF
+    )
+    ServiceAtLocation.objects.create(service=members_only, location=annex)
+
+    shelter = organisation(
+        "一時避難ハウス", kind=Organisation.Kind.NPO, reading="いちじひなんはうす"
+    )
+    hidden = Location.objects.create(
+        organisation=shelter,
+        name="ハウス",
+        postal_code="154-0099",
+        address=SECRET_ADDRESS,
+        district=areas.kashiwagi,
+        latitude="35.612345",
+        longitude="139.612345",
+        hide_address=True,
+    )
+    refuge = Service.objects.create(
+        organisation=shelter, name="一時避難", target_group=TargetGroup.HARDSHIP
+    )
+    ServiceAtLocation.objects.create(service=refuge, location=hidden)
+
+    circle = organisation(
+        "会員制サークル",
+        kind=Organisation.Kind.PARENTING_CIRCLE,
+        reading="かいいんせいさーくる",
+        visibility=Visibility.STAFF,
+    )
+    circle_place = Location.objects.create(
+        organisation=circle, address="ひばり野区柏木一丁目1番", district=areas.kashiwagi
+    )
+    circle_service = Service.objects.create(organisation=circle, name="親子あそび")
+    ServiceAtLocation.objects.create(service=circle_service, location=circle_place)
+
+    town = organisation(
+        "若葉町会",
+        kind=Organisation.Kind.NEIGHBOURHOOD,
+        reading="わかばちょうかい",
+        is_agency=False,
+    )
+    return types.SimpleNamespace(
+        areas=areas,
+        terms=[salon_term, hiroba],
+        salon=salon,
+        hall=hall,
+        annex=annex,
+        park=park,
+        gathering=gathering,
+        members_only=members_only,
+        shelter=shelter,
+        hidden=hidden,
+        refuge=refuge,
+        circle=circle,
+        circle_service=circle_service,
+        town=town,
+    )
+
+
+SECRET_ADDRESS = "ひばり野区柏木九丁目9番9号 ひみつ荘"

@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
+from wagtail.users.models import UserProfile
 
 from districts.addresses import resolve_address
 from districts.dates import parse_japanese_date
@@ -20,6 +22,13 @@ from districts.models import Area, Chome
 from districts.tables import ImportRejected
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in the source language; tests/test_i18n.py checks the Japanese."""
+    with translation.override("en"):
+        yield
 
 DATA = Path(__file__).parent / "data"
 AREAS = DATA / "areas.csv"
@@ -549,9 +558,12 @@ def test_import_chome_command_prints_changes_on_a_dry_run(territory):
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    client.force_login(
-        django_user_model.objects.create_superuser("root", "root@example.jp", "long-password-1")
-    )
+    root = django_user_model.objects.create_superuser("root", "root@example.jp", "long-password-1")
+    # Wagtail's admin speaks the user's chosen language: English, like the other checks here.
+    profile = UserProfile.get_for_user(root)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(root)
     return client
 
 

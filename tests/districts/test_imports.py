@@ -30,6 +30,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 DATA = Path(__file__).parent / "data"
 AREAS = DATA / "areas.csv"
 CHOME = DATA / "areas_chome.csv"

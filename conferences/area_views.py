@@ -21,14 +21,20 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from conferences import comparison
 from conferences import selectors as conference_selectors
+from conferences.models import Meeting
 from districts import selectors as district_selectors
-from districts.models import Area
+from districts.models import Area, DistrictIssue, TargetGroup
 from districts.population import population_summary
 from resources import selectors as resource_selectors
 from resources.models import Organisation
+
+# A district's page lists each place and each partner. A region or the municipality summarises
+# per district or sub-area instead (one map point per district with its number of places, partner
+# counts per sub-area), so its page stays the same size however many organisations there are.
 
 # Enough for a ward of a million; beyond, the page says the list or the map is cut short.
 MAP_POINT_LIMIT = 2000
@@ -85,7 +91,7 @@ def _map_boundaries(area: Area, subtree: list[Area]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _map_points(locations) -> list[dict]:
+def _map_points(locations, kind_labels: dict[str, str]) -> list[dict]:
     # One reverse() and string replacement instead of one reverse() per point.
     placeholder = uuid.UUID(int=0)
     pattern = reverse("staff:organisation_detail", args=[placeholder])
@@ -100,12 +106,85 @@ def _map_points(locations) -> list[dict]:
                 "lon": float(location.longitude),
                 "name": organisation.name,
                 "place": location.name,
-                "kind": str(organisation.get_kind_display()),
+                "kind": kind_labels.get(organisation.kind, organisation.kind),
                 "url": pattern.replace(str(placeholder), str(organisation.uuid)),
                 "hidden": location.hide_address,
             }
         )
     return points
+
+
+def _district_rows(subtree: list[Area], place_counts: dict[int, dict]) -> list[dict]:
+    """A wide area's districts (in the subtree's order) with their number of places and their
+    region (from the subtree: no query per row)."""
+    by_pk = {a.pk: a for a in subtree}
+    return [
+        {
+            "area": a,
+            "region": by_pk.get(a.parent_id),
+            "url": reverse("staff:area_detail", args=[a.code]),
+            "places": place_counts.get(a.pk, {}).get("places", 0),
+            **{k: place_counts.get(a.pk, {}).get(k) for k in ("mapped", "lat", "lon")},
+        }
+        for a in subtree
+        if a.level == Area.Level.DISTRICT
+    ]
+
+
+def _district_points(district_rows: list[dict]) -> list[dict]:
+    """One point per district with mapped places, at their mean position, linking to the
+    district's page (same shape as a place's point, so the map script draws either)."""
+    return [
+        {
+            "lat": float(row["lat"]),
+            "lon": float(row["lon"]),
+            "name": row["area"].name,
+            "place": ngettext(
+                "%(count)s place on the map", "%(count)s places on the map", row["mapped"]
+            )
+            % {"count": row["mapped"]},
+            "kind": "",
+            "url": row["url"],
+            "hidden": False,
+        }
+        for row in district_rows
+        if row["mapped"] and row["lat"] is not None and row["lon"] is not None
+    ]
+
+
+def _partner_summary(area: Area, subtree: list[Area], presence) -> list[dict]:
+    """A wide area's partners as counts per kind: a row for the area itself (partners working
+    for all of it) and one per area directly under it, counting each partner present there or
+    below once."""
+    # Each area of the subtree is counted in the row of the area itself or of its child.
+    row_of = {area.pk: area.pk}
+    for a in subtree:
+        if a.parent_id == area.pk:
+            row_of[a.pk] = a.pk
+    for a in subtree:
+        if a.pk not in row_of and a.parent_id in row_of:
+            row_of[a.pk] = a.parent_id
+    seen = {(row_of[area_id], org_id, kind) for area_id, org_id, kind in presence}
+    counts: dict[int, dict[str, int]] = {}
+    for row_id, _org_id, kind in seen:
+        by_kind = counts.setdefault(row_id, {})
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    kinds = resource_selectors.PARTNER_KINDS
+    rows = []
+    for a in subtree:
+        if a.pk != area.pk and a.parent_id != area.pk:
+            continue
+        if a.pk == area.pk and a.pk not in counts:
+            continue  # no partner for the whole area: the row would only say "—"
+        by_kind = counts.get(a.pk, {})
+        rows.append(
+            {
+                "area": a,
+                "url": "" if a.pk == area.pk else reverse("staff:area_detail", args=[a.code]),
+                "counts": [by_kind.get(k, 0) for k in kinds],
+            }
+        )
+    return rows
 
 
 def _partners_by_area(partners, subtree: list[Area]) -> list[dict]:
@@ -142,38 +221,75 @@ def _current_chome(area: Area):
     )
 
 
+def _choice_labels(choices) -> dict[str, str]:
+    """Value → translated label, made once per page instead of get_FOO_display() per row."""
+    return {value: str(label) for value, label in choices}
+
+
 @login_required
 def area_detail(request, code):
     area = district_selectors.area_get(code=code)
     subtree = conference_selectors.area_subtree(area=area)
     area_ids = [a.pk for a in subtree]
     in_subtree = set(area_ids)
+    wide = area.level != Area.Level.DISTRICT
+    kind_labels = _choice_labels(Organisation.Kind.choices)
+    partner_kinds = [kind_labels[k] for k in resource_selectors.PARTNER_KINDS]
 
-    locations = list(resource_selectors.locations_in(area_ids=area_ids)[: MAP_POINT_LIMIT + 1])
-    too_many_points = len(locations) > MAP_POINT_LIMIT
-    locations = locations[:MAP_POINT_LIMIT]
+    if wide:
+        # Summaries only: their size depends on the number of districts, not of organisations.
+        locations = []
+        too_many_points = False
+        district_rows = _district_rows(
+            subtree, resource_selectors.place_counts_by_district(area_ids=area_ids)
+        )
+        points = _district_points(district_rows)
+        partner_rows = []
+        partner_summary = _partner_summary(
+            area, subtree, resource_selectors.partner_presence(area_ids=area_ids)
+        )
+    else:
+        locations = list(resource_selectors.locations_in(area_ids=area_ids)[: MAP_POINT_LIMIT + 1])
+        too_many_points = len(locations) > MAP_POINT_LIMIT
+        locations = locations[:MAP_POINT_LIMIT]
+        for location in locations:
+            location.kind_label = kind_labels.get(
+                location.organisation.kind, location.organisation.kind
+            )
+        district_rows = []
+        points = _map_points(locations, kind_labels)
+        partners = resource_selectors.partner_organisations(area_ids=area_ids)
+        partner_rows = _partners_by_area(partners, subtree)
+        partner_summary = []
     map_data = {
         **map_settings(),
         "boundaries": _map_boundaries(area, subtree),
-        "points": _map_points(locations),
+        "points": points,
         "labels": {"hiddenAddress": _("Address hidden from the public")},
     }
 
     issues = list(conference_selectors.open_issues_in(area_ids=area_ids)[: ISSUE_LIMIT + 1])
     issues_cut = len(issues) > ISSUE_LIMIT
     issues = issues[:ISSUE_LIMIT]
+    issue_status_labels = _choice_labels(DistrictIssue.Status.choices)
+    target_group_labels = _choice_labels(TargetGroup.choices)
     for issue in issues:
         # Marked on the page: an issue of a sub-area, or one raised here and escalated above.
         issue.in_sub_area = issue.area_id != area.pk and issue.area_id in in_subtree
         issue.escalated_away = issue.area_id not in in_subtree
+        issue.status_label = issue_status_labels.get(issue.status, issue.status)
+        issue.target_group_label = target_group_labels.get(issue.target_group, issue.target_group)
 
     meetings = conference_selectors.area_meetings(
         user=request.user, area_ids=area_ids, days=RECENT_MEETING_DAYS
     )
+    meeting_status_labels = _choice_labels(Meeting.Status.choices)
+    for meeting in (*meetings["recent"], *meetings["upcoming"]):
+        meeting.status_label = meeting_status_labels.get(meeting.status, meeting.status)
     year = district_selectors.assessment_default_year()
-    partners = resource_selectors.partner_organisations(area_ids=area_ids)
     context = {
         "area": area,
+        "wide": wide,
         "sub_areas": [a for a in subtree if a.parent_id == area.pk],
         "chome": _current_chome(area),
         "population": population_summary(area=area),
@@ -181,6 +297,7 @@ def area_detail(request, code):
         "has_map": bool(map_data["boundaries"]["features"] or map_data["points"]),
         "locations": locations[:LIST_LIMIT],
         "locations_cut": too_many_points or len(locations) > LIST_LIMIT,
+        "district_rows": district_rows,
         "list_limit": LIST_LIMIT,
         "map_point_limit": MAP_POINT_LIMIT,
         "too_many_points": too_many_points,
@@ -190,9 +307,10 @@ def area_detail(request, code):
         "recent_meeting_days": RECENT_MEETING_DAYS,
         "issues": issues,
         "issues_cut": issues_cut,
-        "partner_rows": _partners_by_area(partners, subtree),
-        # Same order as each row's columns.
-        "partner_kinds": [Organisation.Kind(k).label for k in resource_selectors.PARTNER_KINDS],
+        "partner_rows": partner_rows,
+        "partner_summary": partner_summary,
+        # Same order as each row's columns (or counts).
+        "partner_kinds": partner_kinds,
         "year": year,
         "assessment": district_selectors.assessment_for(area=area, year=year),
         "return_to": request.get_full_path(),

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -315,3 +315,42 @@ def organisation_kind_counts_by_area(*, area_ids) -> dict[int, dict[str, int]]:
     for area_id, kind, count in rows:
         counts.setdefault(area_id, {})[kind] = count
     return counts
+
+
+def partner_presence(*, area_ids) -> list[tuple[int, int, str]]:
+    """(area id, organisation id, kind) for each partner organisation present in one of the areas
+    (as organisations_present_in decides), each pair once: one query of plain values, for the
+    area page's per-area summary (no model instances, whatever the number of partners)."""
+    located = Location.objects.filter(
+        district_id__in=area_ids, organisation__kind__in=PARTNER_KINDS
+    ).values(
+        pair_area=F("district_id"), pair_org=F("organisation_id"), pair_kind=F("organisation__kind")
+    )
+    home = Organisation.objects.filter(home_area_id__in=area_ids, kind__in=PARTNER_KINDS).values(
+        pair_area=F("home_area_id"), pair_org=F("pk"), pair_kind=F("kind")
+    )
+    serving = Organisation.areas_served.through.objects.filter(
+        area_id__in=area_ids, organisation__kind__in=PARTNER_KINDS
+    ).values(
+        pair_area=F("area_id"), pair_org=F("organisation_id"), pair_kind=F("organisation__kind")
+    )
+    pairs = located.order_by().union(home.order_by(), serving.order_by())
+    return [(row["pair_area"], row["pair_org"], row["pair_kind"]) for row in pairs]
+
+
+def place_counts_by_district(*, area_ids) -> dict[int, dict]:
+    """District id → {"places": number of locations, "mapped": those with coordinates, "lat",
+    "lon": the mean of those coordinates (None when none)}: one grouped query, so a wide area's
+    map can draw one point per district."""
+    rows = (
+        Location.objects.filter(district_id__in=area_ids)
+        .order_by()
+        .values("district_id")
+        .annotate(
+            places=Count("pk"),
+            mapped=Count("pk", filter=Q(latitude__isnull=False, longitude__isnull=False)),
+            lat=Avg("latitude", filter=Q(latitude__isnull=False, longitude__isnull=False)),
+            lon=Avg("longitude", filter=Q(latitude__isnull=False, longitude__isnull=False)),
+        )
+    )
+    return {row.pop("district_id"): row for row in rows}

@@ -371,10 +371,115 @@ def test_partners_of_the_district(client, territory, directory):
         ["桜台あんしんすこやかセンター"],
         ["ひばり野区社会福祉協議会 桜台"],
     ]
-    # The region lists its districts that have partners.
-    assert [row["area"] for row in page(client, territory["north"]).context["partner_rows"]] == [
-        territory["sakura"]
+    assert sakura.context["partner_summary"] == []
+
+
+def partners_section(html):
+    return re.search(r'<section id="partners".*?</section>', html, re.S).group(0)
+
+
+def test_partners_summarised_per_sub_area_at_region_and_municipality(client, territory, directory):
+    t = territory
+    # Serves the whole ward and two districts of 北地域: counted once in 北地域's row.
+    ward = factories.organisation("ひばり野区社会福祉協議会", kind=Kind.WELFARE_COUNCIL)
+    ward.areas_served.add(t["city"], t["sakura"], t["wakaba"])
+    client.force_login(factories.user())
+    kinds = [Kind.TOWN_OFFICE, Kind.COMMUNITY_CARE_CENTRE, Kind.WELFARE_COUNCIL]
+
+    north = page(client, t["north"])
+    assert north.context["partner_rows"] == []  # no full lists at a wide level
+    assert north.context["partner_kinds"] == [k.label for k in kinds]
+    summary = north.context["partner_summary"]
+    # Every district of the region, in 五十音 order, with counts in the headers' order.
+    assert [(row["area"], row["counts"]) for row in summary] == [
+        (t["sakura"], [1, 1, 2]),
+        (t["wakaba"], [0, 0, 1]),
     ]
+    section = partners_section(north.text)
+    assert reverse("staff:area_detail", args=[t["sakura"].code]) in section
+    assert "桜台まちづくりセンター" not in section
+
+    city = page(client, t["city"])
+    summary = city.context["partner_summary"]
+    # The ward itself first (partners working for all of it), then its regions.
+    assert [(row["area"], row["counts"]) for row in summary] == [
+        (t["city"], [0, 0, 1]),
+        (t["north"], [1, 1, 2]),
+        (t["south"], [0, 0, 0]),
+    ]
+    section = partners_section(city.text)
+    assert reverse("staff:area_detail", args=[t["north"].code]) in section
+    assert reverse("staff:area_detail", args=[t["south"].code]) in section
+    assert "ひばり野区社会福祉協議会" not in section
+
+
+def test_wide_map_shows_one_point_per_district_and_says_so(client, territory, directory):
+    t = territory
+    client.force_login(factories.user())
+    response = page(client, t["north"])
+    points = map_data(response)["points"]
+    # 桜台's three places as one point at their mean position; 若葉 has no place on the map.
+    assert len(points) == 1
+    (point,) = points
+    assert point["name"] == "桜台"
+    assert point["url"] == reverse("staff:area_detail", args=[t["sakura"].code])
+    assert point["lat"] == pytest.approx(35.606)
+    assert point["lon"] == pytest.approx(139.606)
+    assert point["hidden"] is False
+    assert "3" in point["place"]
+    assert "one point per district" in response.text
+    assert response.context["locations"] == []
+    # Without JavaScript: the districts with their number of places, and the directory link.
+    rows = {row["area"]: row["places"] for row in response.context["district_rows"]}
+    assert rows == {t["sakura"]: 3, t["wakaba"]: 0}
+    assert f"{reverse('staff:organisation_list')}?district={t['north'].code}" in response.text
+
+    city = page(client, t["city"])
+    assert [p["name"] for p in map_data(city)["points"]] == ["桜台"]
+    assert [row["area"] for row in city.context["district_rows"]] == [
+        t["kashiwa"],
+        t["sakura"],
+        t["wakaba"],
+    ]
+
+
+def crowd(territory, n):
+    """n more organisations (partners and others) located in and serving the districts."""
+    districts = [territory["sakura"], territory["wakaba"], territory["kashiwa"]]
+    kinds = [Kind.TOWN_OFFICE, Kind.COMMUNITY_CARE_CENTRE, Kind.WELFARE_COUNCIL, Kind.SALON]
+    for i in range(n):
+        district = districts[i % len(districts)]
+        org = factories.organisation(
+            f"追加の団体{i}", kind=kinds[i % len(kinds)], home_area=district
+        )
+        org.areas_served.add(district)
+        Location.objects.create(
+            organisation=org,
+            address=f"{district.name}{i}番",
+            district=district,
+            latitude="35.61",
+            longitude="139.61",
+        )
+        Service.objects.create(organisation=org, name="相談", target_group=TargetGroup.ALL)
+
+
+@pytest.mark.parametrize("level", ["north", "city"])
+def test_wide_page_size_and_queries_do_not_grow_with_organisations(
+    client, territory, directory, level, django_assert_max_num_queries
+):
+    client.force_login(factories.user())
+    area = territory[level]
+    crowd(territory, 4)
+    page(client, area)  # warm up (content types, site)
+    with django_assert_max_num_queries(24) as small:
+        small_html = page(client, area).content
+    crowd(territory, 60)
+    with django_assert_max_num_queries(24) as large:
+        large_html = page(client, area).content
+    assert len(small.captured_queries) == len(large.captured_queries)
+    # Only numbers change (a few digits); sixty names and places would add kilobytes.
+    assert abs(len(large_html) - len(small_html)) < 100
+    assert "追加の団体" not in large_html.decode()
 
 
 def test_assessment_section_shows_this_years_assessment(client, territory):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conferences.models import Meeting, MeetingVisibility
 from districts.models import Area, Assessment, DistrictIssue, PopulationFigure, TargetGroup
@@ -427,7 +427,12 @@ def test_wide_map_shows_one_point_per_district_and_says_so(client, territory, di
     assert point["lon"] == pytest.approx(139.606)
     assert point["hidden"] is False
     assert "3" in point["place"]
-    assert "one point per district" in response.text
+    with translation.override("ja"):  # the page's language
+        note = translation.gettext(
+            "At this level the map shows one point per district, in the middle of its places, "
+            "with their number; open a district to see each place."
+        )
+    assert note in response.text
     assert response.context["locations"] == []
     # Without JavaScript: the districts with their number of places, and the directory link.
     rows = {row["area"]: row["places"] for row in response.context["district_rows"]}

@@ -3,6 +3,7 @@ through resources.mapping and resources.search."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -264,7 +265,8 @@ class TieForm(StaffForm):
 
 def with_search_key(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
     """A subclass of an admin ModelForm (of Organisation or Service) whose save() refreshes the
-    organisation's search key, and that of the organisation a service was moved away from."""
+    organisation's search key, and that of the organisation a service was moved away from, and
+    raises the organisation's version so that an edit open in /staff/ sees the change."""
 
     class SearchKeyForm(form_class):
         def save(self, commit=True):
@@ -279,6 +281,8 @@ def with_search_key(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
                 if previous:
                     organisation_ids.add(getattr(previous, "pk", previous))
                 search.organisations_search_refresh(organisation_ids=organisation_ids)
+                if isinstance(instance, Organisation):
+                    Organisation.objects.filter(pk=instance.pk).update(version=F("version") + 1)
             return instance
 
     SearchKeyForm.__name__ = SearchKeyForm.__qualname__ = form_class.__name__

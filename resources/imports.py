@@ -82,6 +82,7 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1720,11 +1721,10 @@ class _Plan:
         Organisation.objects.bulk_create(
             [state.organisation for state in self.new_states], batch_size=BATCH
         )
-        Organisation.objects.bulk_update(
-            [s.organisation for s in touched if not s.created],
-            ORGANISATION_FIELDS,
-            batch_size=BATCH,
-        )
+        updated = [s.organisation for s in touched if not s.created]
+        Organisation.objects.bulk_update(updated, ORGANISATION_FIELDS, batch_size=BATCH)
+        # An edit open in /staff/ must see that the import changed the entry.
+        Organisation.objects.filter(pk__in=[o.pk for o in updated]).update(version=F("version") + 1)
         OrganisationIdentifier.objects.bulk_create(
             [
                 OrganisationIdentifier(organisation=s.organisation, scheme=scheme, identifier=value)

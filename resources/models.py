@@ -85,6 +85,9 @@ class Organisation(models.Model):
     # Normalised name, reading, English name and service names for the staff search; kept by
     # resources.search (organisation_search_key), never edited by hand.
     search_text = models.TextField(_("search key"), blank=True, default="", editable=False)
+    # Raised by every save from /staff/ (resources.services.organisation_save), which writes only
+    # if it is still the version the editor started from: concurrent edits never overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["reading", "name"]

@@ -8,6 +8,13 @@ urlpatterns = [
     path("directory/", views.organisation_list, name="organisation_list"),
     path("directory/export.<str:format>", views.directory_export, name="directory_export"),
     # directory/<uuid>/ (the organisation page) is in conferences.urls: it counts cases.
+    path("directory/new/", views.organisation_create, name="organisation_create"),
+    path("directory/<uuid:uuid>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("directory/<uuid:uuid>/verify/", views.organisation_verify, name="organisation_verify"),
+    path("directory/<uuid:uuid>/services/new/", views.service_create, name="service_create"),
+    path("directory/services/<uuid:uuid>/edit/", views.service_edit, name="service_edit"),
+    path("directory/<uuid:uuid>/places/new/", views.location_create, name="location_create"),
+    path("directory/places/<uuid:uuid>/edit/", views.location_edit, name="location_edit"),
     path("directory/coverage/", mapping_views.coverage_matrix, name="coverage"),
     path("directory/import/", views.import_upload, name="import_upload"),
     path("directory/import/<uuid:uuid>/", views.import_job, name="import_job"),

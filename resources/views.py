@@ -22,9 +22,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from resources import exports, forms, hsds, schedule_forms, schedules, selectors, tasks
+from resources import (
+    entry_forms,
+    exports,
+    forms,
+    hsds,
+    schedule_forms,
+    schedules,
+    selectors,
+    services,
+    tasks,
+)
 from resources.imports import MAX_UPLOAD_BYTES, SAVING, ImportReport
-from resources.models import ImportJob, Organisation, Schedule, Service
+from resources.models import ImportJob, Location, Organisation, Schedule, Service
 
 PAGE_SIZE = 50
 # Enough for a ward of a million; beyond, the page says the map is cut short.
@@ -428,3 +438,167 @@ def import_job_confirm(request, uuid):
         language=request.LANGUAGE_CODE,
     )
     return redirect("staff:import_job", new_job.uuid)
+
+
+# Directory entries edited in /staff/ (as in the Wagtail admin): separate small pages, each a
+# plain form that works without JavaScript; refused input comes back as typed, with the reasons.
+# Creating needs resources.add_organisation and editing resources.change_organisation (given in
+# the Wagtail admin); "still correct" may be recorded by any logged-in staff member, like visits:
+# it only says that someone checked the entry.
+
+
+def _organisation_page(organisation) -> str:
+    return reverse("staff:organisation_detail", args=[organisation.uuid])
+
+
+def _entry_page(request, organisation, form, *, stored=None):
+    return render(
+        request,
+        "resources/organisation_form.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "stored": stored,
+            "services": organisation.services.order_by("name") if organisation else None,
+            "locations": (
+                organisation.locations.select_related("district").order_by("name", "address")
+                if organisation
+                else None
+            ),
+        },
+    )
+
+
+@login_required
+@permission_required("resources.add_organisation", raise_exception=True)
+def organisation_create(request):
+    form = entry_forms.OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = services.organisation_create(
+            fields=form.fields_to_save(), areas_served=form.cleaned_data["areas_served"]
+        )
+        return redirect(_organisation_page(organisation))
+    return _entry_page(request, None, form)
+
+
+@login_required
+@permission_required("resources.change_organisation", raise_exception=True)
+def organisation_edit(request, uuid):
+    organisation = get_object_or_404(Organisation, uuid=uuid)
+    if request.method != "POST":
+        return _entry_page(
+            request, organisation, entry_forms.OrganisationForm(instance=organisation)
+        )
+    form = entry_forms.OrganisationForm(request.POST, instance=organisation)
+    if form.is_valid():
+        version = form.cleaned_data["version"] or 0
+        try:
+            services.organisation_update(
+                organisation=organisation,
+                version=version,
+                fields=form.fields_to_save(),
+                areas_served=form.cleaned_data["areas_served"],
+            )
+        except services.StaleEntry as stale:
+            # Keep what was typed, show what is stored now, and carry the stored version so
+            # that saving again (after checking) is a knowing overwrite.
+            data = request.POST.copy()
+            data["version"] = stale.current.version
+            # A copy for the form: validating writes the typed values into its instance.
+            form = entry_forms.OrganisationForm(
+                data, instance=Organisation.objects.get(pk=organisation.pk)
+            )
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this organisation while you were editing it. What is "
+                    "stored now is shown below; your changes are still in the form. Check them "
+                    "and save again to replace what is stored."
+                ),
+            )
+            return _entry_page(request, stale.current, form, stored=stale.current)
+        return redirect(_organisation_page(organisation))
+    return _entry_page(request, get_object_or_404(Organisation, uuid=uuid), form)
+
+
+@login_required
+@require_POST
+def organisation_verify(request, uuid):
+    organisation = get_object_or_404(Organisation, uuid=uuid)
+    services.organisation_verify(organisation=organisation, user=request.user)
+    return redirect(_organisation_page(organisation))
+
+
+def _entry_part_page(request, template, *, organisation, form, obj, **extra):
+    return render(
+        request,
+        template,
+        {"organisation": organisation, "form": form, "object": obj, **extra},
+    )
+
+
+@login_required
+@permission_required("resources.change_organisation", raise_exception=True)
+def service_create(request, uuid):
+    return _service_form(request, organisation=get_object_or_404(Organisation, uuid=uuid))
+
+
+@login_required
+@permission_required("resources.change_organisation", raise_exception=True)
+def service_edit(request, uuid):
+    service = get_object_or_404(Service.objects.select_related("organisation"), uuid=uuid)
+    return _service_form(request, organisation=service.organisation, service=service)
+
+
+def _service_form(request, *, organisation, service=None):
+    form = entry_forms.ServiceForm(request.POST or None, instance=service)
+    if request.method == "POST" and form.is_valid():
+        services.service_save(
+            organisation=organisation,
+            service=service,
+            fields=form.cleaned_data,
+            categories=form.cleaned_data["categories"],
+        )
+        return redirect("staff:organisation_edit", organisation.uuid)
+    return _entry_part_page(
+        request, "resources/service_form.html", organisation=organisation, form=form, obj=service
+    )
+
+
+@login_required
+@permission_required("resources.change_organisation", raise_exception=True)
+def location_create(request, uuid):
+    return _location_form(request, organisation=get_object_or_404(Organisation, uuid=uuid))
+
+
+@login_required
+@permission_required("resources.change_organisation", raise_exception=True)
+def location_edit(request, uuid):
+    location = get_object_or_404(
+        Location.objects.select_related("organisation", "district"), uuid=uuid
+    )
+    return _location_form(request, organisation=location.organisation, location=location)
+
+
+def _location_form(request, *, organisation, location=None):
+    form = entry_forms.LocationForm(request.POST or None, instance=location)
+    if request.method == "POST" and form.is_valid():
+        location, reason = services.location_save(
+            organisation=organisation, location=location, fields=form.cleaned_data
+        )
+        if reason:
+            # Saved without a district: its own page says so, and why.
+            return redirect("staff:location_edit", location.uuid)
+        return redirect("staff:organisation_edit", organisation.uuid)
+    unresolved = ""
+    if location is not None and location.district_id is None and not form.is_bound:
+        unresolved = services.district_of(location.address)[1]
+    return _entry_part_page(
+        request,
+        "resources/location_form.html",
+        organisation=organisation,
+        form=form,
+        obj=location,
+        unresolved=unresolved,
+    )

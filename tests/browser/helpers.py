@@ -12,6 +12,12 @@ def wait_for(driver, condition):
     return WebDriverWait(driver, WAIT_SECONDS).until(condition)
 
 
+def wait_for_htmx(driver):
+    """Waits until no htmx request is in flight (htmx marks requesting elements .htmx-request)."""
+    idle = "return document.querySelectorAll('.htmx-request').length === 0;"
+    return wait_for(driver, lambda d: d.execute_script(idle))
+
+
 def page_resources(driver) -> list[dict]:
     """Every file the current page loaded after the document itself (CSS, scripts, images...)."""
     return driver.execute_script(

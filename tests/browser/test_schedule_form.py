@@ -9,7 +9,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from resources.models import Schedule
 from tests import factories
-from tests.browser.helpers import wait_for
+from tests.browser.helpers import wait_for, wait_for_htmx
 from tests.browser.test_directory import log_in_and_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,12 +38,14 @@ def test_add_a_monthly_schedule_in_place(browser, live_server, make_user):
 
     # Choosing the pattern brings its options, keeping what was ticked.
     browser.find_element(By.ID, "id_weekdays_1").click()  # 火曜日
+    wait_for_htmx(browser)
     browser.find_element(By.CSS_SELECTOR, "input[name=pattern][value=monthly_weekday]").click()
     wait_for(browser, EC.presence_of_element_located((By.ID, "id_ordinals_1")))
     assert browser.find_element(By.ID, "id_weekdays_1").is_selected()
     browser.find_element(By.ID, "id_ordinals_1").click()  # 第2
     wait_for(browser, EC.element_to_be_selected(browser.find_element(By.ID, "id_ordinals_1")))
     browser.find_element(By.ID, "id_ordinals_3").click()  # 第4
+    wait_for_htmx(browser)
     _set(browser, "id_opens_at", "10:00")
     _set(browser, "id_closes_at", "12:00")
     wait_for(
@@ -53,6 +55,7 @@ def test_add_a_monthly_schedule_in_place(browser, live_server, make_user):
         ),
     )
 
+    wait_for_htmx(browser)
     browser.find_element(By.CSS_SELECTOR, f"form#{block} button.button-primary").click()
     wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, f"div#{block}")))
     lines = browser.find_element(By.CSS_SELECTOR, f"#{block} .schedule-lines").text
@@ -74,12 +77,7 @@ def test_refused_input_stays_in_place(browser, live_server, make_user):
     # Leaving the field refreshes the preview; let that finish before saving (a save racing a
     # preview is noted as a known issue).
     notes.send_keys(Keys.TAB)
-    wait_for(
-        browser,
-        lambda driver: driver.execute_script(
-            "return document.querySelectorAll('.htmx-request').length === 0;"
-        ),
-    )
+    wait_for_htmx(browser)
     browser.find_element(By.CSS_SELECTOR, f"form#{block} button.button-primary").click()
     wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, f"#{block} .errorlist")))
     assert browser.find_element(By.ID, "id_notes").get_attribute("value") == "祝日休み"

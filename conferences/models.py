@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Area, DistrictIssue, TargetGroup
-from resources.models import Organisation
+from resources.models import Organisation, Service
 
 
 class Membership(models.Model):
@@ -82,6 +82,9 @@ class Case(models.Model):
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     next_review_on = models.DateField(_("next review on"), null=True, blank=True)
+    # Raised by every change made through conferences.services, which write only if the version
+    # is still the one the editor started from (concurrent edits never overwrite each other).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["-opened_on", "code"]
@@ -104,6 +107,33 @@ class CaseRole(models.Model):
     )
     role = models.CharField(_("role in the plan"), max_length=200)
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    added_on = models.DateField(_("added on"), null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    # What allowed sharing the case with this organisation: the person's consent, or the legal
+    # basis of the meeting where it was decided (both empty for roles from before the record).
+    consent = models.ForeignKey(
+        "Consent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roles",
+        verbose_name=_("consent"),
+    )
+    meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided at meeting"),
+    )
 
     class Meta:
         constraints = [
@@ -114,6 +144,128 @@ class CaseRole(models.Model):
 
     def __str__(self):
         return f"{self.organisation}: {self.role}"
+
+
+class Consent(models.Model):
+    """本人同意: the person agreed, on a date, to their case being shared within a scope: with
+    every organisation (`covers_all`) or with the listed ones. A withdrawal keeps the record."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="consents", verbose_name=_("case")
+    )
+    given_on = models.DateField(_("given on"))
+    scope = models.TextField(_("scope"), help_text=_("What may be shared, with whom, for what."))
+    covers_all = models.BooleanField(
+        _("covers every organisation in the support network"), default=False
+    )
+    organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="+", verbose_name=_("organisations covered")
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-given_on", "-pk"]
+        verbose_name = _("consent to share")
+        verbose_name_plural = _("consents to share")
+
+    def __str__(self):
+        return str(self.given_on)
+
+
+class LeadChange(models.Model):
+    """One change of a case's lead organisation (主担当機関): who, when, why, where decided."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="lead_changes", verbose_name=_("case")
+    )
+    previous = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous lead"),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("new lead")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided at meeting"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("lead organisation change")
+        verbose_name_plural = _("lead organisation changes")
+
+    def __str__(self):
+        return str(self.organisation)
+
+
+class SupportPlan(models.Model):
+    """One version of a case's support plan; a new agreement is a new version, never an edit."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    goals = models.TextField(_("goals"))
+    services = models.ManyToManyField(
+        Service, blank=True, related_name="+", verbose_name=_("services")
+    )
+    monitoring_interval_months = models.PositiveSmallIntegerField(
+        _("monitoring interval (months)"), default=3
+    )
+    next_review_on = models.DateField(_("next review on"), null=True, blank=True)
+    agreed_at_meeting = models.ForeignKey(
+        "Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agreed_plans",
+        verbose_name=_("agreed at meeting"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="unique_plan_version"),
+        ]
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
+
+    def __str__(self):
+        return str(self.number)
 
 
 class MeetingKind(models.TextChoices):
@@ -172,6 +324,37 @@ class MeetingSeries(models.Model):
         on_delete=models.PROTECT,
         related_name="meeting_series",
         verbose_name=_("organiser"),
+    )
+    # When occurrences are generated (conferences.meetings.series_generate): local times.
+    starts_on = models.DateField(_("first date"), null=True, blank=True)
+    until = models.DateField(_("last date"), null=True, blank=True)
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=16, choices=LegalBasis.choices, blank=True, default=""
+    )
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=16,
+        choices=MeetingVisibility.choices,
+        default=MeetingVisibility.STAFF,
+    )
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("chair"),
+    )
+    recorder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorder"),
     )
 
     class Meta:
@@ -244,8 +427,12 @@ class Meeting(models.Model):
         choices=MeetingVisibility.choices,
         default=MeetingVisibility.STAFF,
     )
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Bumped on every change a calendar must see (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # Raised by every edit through conferences services (compare-and-swap, like Case.version).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -293,6 +480,11 @@ class Participant(models.Model):
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # For people without an account (a 民生委員, a resident representative).
+    person_name = models.CharField(_("person"), max_length=100, blank=True)
+    # Outside participants (not bound by a professional duty of confidentiality) see case
+    # material of the meeting only once their pledge (誓約書) is recorded.
+    is_external = models.BooleanField(_("outside participant"), default=False)
     attended = models.BooleanField(_("attended"), null=True)
 
     class Meta:
@@ -301,6 +493,67 @@ class Participant(models.Model):
 
     def __str__(self):
         return f"{self.organisation} ({self.get_role_display()})"
+
+
+class Pledge(models.Model):
+    """誓約書: an outside participant's signed confidentiality pledge, for one meeting or for every
+    meeting of a series."""
+
+    class Scope(models.TextChoices):
+        MEETING = "meeting", _("This meeting")
+        SERIES = "series", _("Every meeting of the series")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pledges",
+        verbose_name=_("user"),
+    )
+    person_name = models.CharField(_("person"), max_length=100, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    signed_on = models.DateField(_("signed on"))
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pledges",
+        verbose_name=_("meeting"),
+    )
+    series = models.ForeignKey(
+        MeetingSeries,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pledges",
+        verbose_name=_("series"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        verbose_name = _("confidentiality pledge")
+        verbose_name_plural = _("confidentiality pledges")
+
+    def __str__(self):
+        return str(self.signed_on)
 
 
 class AgendaItem(models.Model):
@@ -345,6 +598,15 @@ class AgendaItem(models.Model):
     # The minutes of this item.
     summary = models.TextField(_("summary"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
+    # For a carried-over item: the open actions of earlier meetings it reviews.
+    carried_actions = models.ManyToManyField(
+        "ActionItem",
+        blank=True,
+        related_name="carried_into",
+        verbose_name=_("carried-over actions"),
+    )
+    # Raised by every save of this item's minutes: a save from an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["meeting", "order"]
@@ -380,6 +642,10 @@ class Minutes(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # 1 until the first approval; a correction after approval opens the next revision.
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+    circulated_at = models.DateTimeField(_("circulated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("minutes")
@@ -387,6 +653,118 @@ class Minutes(models.Model):
 
     def __str__(self):
         return str(self.meeting)
+
+
+class MinutesRevision(models.Model):
+    """An approved revision of the minutes, frozen: each item's summary, decisions and actions as
+    they were approved (a JSON snapshot), so revisions can be read side by side."""
+
+    minutes = models.ForeignKey(
+        Minutes, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("minutes")
+    )
+    number = models.PositiveIntegerField(_("revision"))
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    snapshot = models.JSONField(_("content"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"))
+
+    class Meta:
+        ordering = ["minutes", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "number"], name="unique_minutes_revision"),
+        ]
+        verbose_name = _("minutes revision")
+        verbose_name_plural = _("minutes revisions")
+
+    def __str__(self):
+        return str(self.number)
+
+
+class CorrectionProposal(models.Model):
+    """A participant's proposed correction to one item of circulated draft minutes."""
+
+    class Field(models.TextChoices):
+        SUMMARY = "summary", _("Summary")
+        DECISIONS = "decisions", _("Decisions")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    agenda_item = models.ForeignKey(
+        "AgendaItem",
+        on_delete=models.CASCADE,
+        related_name="correction_proposals",
+        verbose_name=_("agenda item"),
+    )
+    field = models.CharField(_("field"), max_length=16, choices=Field.choices)
+    text = models.TextField(_("proposed text"))
+    comment = models.TextField(_("comment"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agenda_item", "proposed_at", "pk"]
+        verbose_name = _("correction proposal")
+        verbose_name_plural = _("correction proposals")
+
+    def __str__(self):
+        return self.get_field_display()
+
+
+class PrivateNote(models.Model):
+    """A chair's own note on an agenda item: shown to its author only, never in minutes or prints
+    for others."""
+
+    agenda_item = models.ForeignKey(
+        "AgendaItem",
+        on_delete=models.CASCADE,
+        related_name="private_notes",
+        verbose_name=_("agenda item"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "author"], name="unique_private_note"),
+        ]
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
+
+    def __str__(self):
+        return str(self.agenda_item_id)
 
 
 class ActionItem(models.Model):
@@ -420,6 +798,18 @@ class ActionItem(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
+    # The case it is about (copied from the agenda item), so open actions follow the case to
+    # its next review whatever meeting that is.
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+        verbose_name=_("case"),
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["due_on"]
@@ -461,6 +851,14 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_events",
         verbose_name=_("case"),
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("meeting"),
     )
     detail = models.CharField(_("detail"), max_length=200, blank=True)
 

@@ -40,11 +40,16 @@ urlpatterns = [
         organisation_views.tie_remove,
         name="organisation_tie_remove",
     ),
+    # --- meetings (meeting_views): series, participants, pledges, cancellation ---
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("workshops/", workshop_views.workshop_list, name="workshop_list"),
     path("workshops/new/", workshop_views.workshop_create, name="workshop_create"),
     path("meetings/<uuid:uid>/", views.meeting_detail, name="meeting_detail"),
+    # --- agenda builder (agenda_views) ---
+    # --- minutes (minutes_views) ---
+    # --- cases (views): consent, roles, lead, plans, audit trail ---
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
+    # --- my work ---
     path("me/schedule/", views.my_schedule, name="my_schedule"),
 ]

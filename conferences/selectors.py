@@ -15,6 +15,7 @@ from conferences.models import (
     MeetingVisibility,
     Membership,
     Participant,
+    Pledge,
 )
 from districts.models import Area, DistrictIssue
 
@@ -59,6 +60,38 @@ def case_access_organisation(*, user, case: Case):
         .first()
     )
     return role.organisation if role else None
+
+
+def pledge_covers(*, user, meeting: Meeting) -> bool:
+    """Whether the user's confidentiality pledge (誓約書) covers the meeting: signed for it, or for
+    its series."""
+    scope = Q(meeting=meeting)
+    if meeting.series_id:
+        scope |= Q(series_id=meeting.series_id, scope=Pledge.Scope.SERIES)
+    return Pledge.objects.filter(scope, user=user).exists()
+
+
+def meeting_case_ids_visible(*, user, meeting: Meeting) -> set[int]:
+    """Ids of the cases on the meeting's agenda whose material (item title, code, minutes) the
+    user may see in that meeting: cases the user sees anyway (cases_visible_to), and, for the
+    meeting's participants, every case on its agenda, except that an outside participant
+    (Participant.is_external) sees none until their pledge is recorded."""
+    on_agenda = set(
+        AgendaItem.objects.filter(meeting=meeting, case__isnull=False).values_list(
+            "case_id", flat=True
+        )
+    )
+    if not on_agenda:
+        return set()
+    visible = set(cases_visible_to(user=user).filter(pk__in=on_agenda).values_list("pk", flat=True))
+    participations = list(
+        Participant.objects.filter(meeting=meeting, user=user).values_list("is_external", flat=True)
+    )
+    if participations:
+        is_external = all(participations)
+        if not is_external or pledge_covers(user=user, meeting=meeting):
+            visible |= on_agenda
+    return visible
 
 
 def meetings_visible_to(*, user) -> QuerySet[Meeting]:

@@ -43,11 +43,7 @@ def meeting_detail(request, uid):
         ),
         uid=uid,
     )
-    visible_case_ids = set(
-        selectors.cases_visible_to(user=request.user)
-        .filter(agenda_items__meeting=meeting)
-        .values_list("pk", flat=True)
-    )
+    visible_case_ids = selectors.meeting_case_ids_visible(user=request.user, meeting=meeting)
     agenda = list(
         meeting.agenda_items.select_related(
             "case",

@@ -382,6 +382,9 @@ class Meeting(models.Model):
         related_name="meetings",
         verbose_name=_("series"),
     )
+    # The date of the series' occurrence this meeting is (RFC 5545 RECURRENCE-ID): kept when the
+    # meeting is moved, so generating the series again never re-adds a moved or cancelled one.
+    occurrence_on = models.DateField(_("occurrence of the series"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=MeetingKind.choices)
     level = models.CharField(_("level"), max_length=16, choices=MeetingLevel.choices)
     area = models.ForeignKey(
@@ -447,6 +450,9 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="meeting_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence_on"], name="unique_series_occurrence"
             ),
         ]
 

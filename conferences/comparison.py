@@ -2,8 +2,10 @@
 queries, sortable, and exported to CSV (UTF-8 with BOM, so Excel reads Japanese) and Excel.
 
 Figures per district:
-- population, ageing rates and child share from districts.population (its latest survey; child
-  ages are estimated from 5-year bands, see PopulationSummary);
+- population, ageing rates and child share of its latest survey, from the district's
+  PopulationTotal rows (districts.population.latest_population_totals: the figures added up as
+  PopulationSummary adds them, rewritten with every import; child ages are estimated from
+  5-year bands, see PopulationSummary);
 - resources per 1,000 residents: organisations present in the district (located in it or serving
   it, as resources.selectors.organisations_present_in decides), by kind and in total;
 - open district issues: issues in the district now, in any status but closed;
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from conferences import selectors as conference_selectors
 from districts.models import Area
-from districts.population import population_for_areas
+from districts.population import latest_population_totals
 from districts.templatetags.japanese import wareki
 from resources import selectors as resource_selectors
 from resources.models import Organisation
@@ -185,8 +187,8 @@ def district_table(
     sort: str = DEFAULT_SORT,
     descending: bool = False,
 ) -> ComparisonTable:
-    """Every district (of `region`, when given) with its figures: eight queries (districts,
-    three for population, issues, two for meetings, resources), whatever the number of districts."""
+    """Every district (of `region`, when given) with its figures: six queries (districts,
+    population totals, issues, two for meetings, resources), whatever the number of districts."""
     now = now or timezone.now()
     districts = Area.objects.filter(level=Area.Level.DISTRICT).select_related("parent")
     if region is not None:
@@ -194,7 +196,7 @@ def district_table(
     districts = list(districts.defer("boundary", "parent__boundary").order_by("reading", "code"))
     ids = [d.pk for d in districts]
 
-    population = population_for_areas(areas=districts)
+    population = latest_population_totals(area_ids=ids)
     issues = conference_selectors.open_issue_counts_by_area(area_ids=ids)
     meetings = conference_selectors.meetings_held_by_area(
         user=user, area_ids=ids, start=now - MEETING_WINDOW, end=now
@@ -202,8 +204,8 @@ def district_table(
     kind_counts = resource_selectors.organisation_kind_counts_by_area(area_ids=ids)
     records = []
     for district in districts:
-        summary = population[district.pk]
-        has_people = summary.has_figures and summary.total > 0
+        summary = population.get(district.pk)
+        has_people = summary is not None and summary.total > 0
         records.append(
             {
                 "area_id": district.pk,

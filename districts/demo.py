@@ -24,6 +24,7 @@ from districts.models import (
     HouseholdFigure,
     IssueStatusChange,
     PopulationFigure,
+    PopulationTotal,
     TargetGroup,
 )
 from districts.population import population_demo
@@ -737,7 +738,7 @@ def delete_territory() -> None:
     area_ids = [municipality.pk, *region_ids, *district_ids]
     IssueStatusChange.objects.filter(issue__area_id__in=area_ids).delete()
     DistrictIssue.objects.filter(area_id__in=area_ids).delete()
-    for model in (PopulationFigure, HouseholdFigure, Chome):
+    for model in (PopulationTotal, PopulationFigure, HouseholdFigure, Chome):
         model.objects.filter(area_id__in=area_ids).delete()
     AssessmentRevision.objects.filter(assessment__area_id__in=area_ids).delete()
     Assessment.objects.filter(area_id__in=area_ids).delete()

@@ -141,6 +141,50 @@ class HouseholdFigure(models.Model):
         return f"{self.area} {self.surveyed_on}: {self.count}"
 
 
+class PopulationTotal(models.Model):
+    """One area's own population figures for one survey date, added up as PopulationSummary
+    adds them: what a page listing every district (the comparison) shows, read as one row per
+    district instead of 36 figures.
+
+    Derived data, never edited: districts.population.refresh_population_totals rewrites the
+    rows of the areas and dates it is given from their PopulationFigure rows, and every write of
+    figures (the import, the demo data) calls it in the same transaction, so a row exists exactly
+    for each (area, survey date) with figures of its own. Areas without figures of their own (a
+    region summing its districts) have no rows. Not shown in any admin, so no translated labels.
+    """
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="population_totals")
+    surveyed_on = models.DateField()
+    total = models.PositiveIntegerField()
+    aged_65 = models.PositiveIntegerField()  # 65 and over
+    aged_75 = models.PositiveIntegerField()  # 75 and over
+    # Estimated from 5-year bands, as PopulationSummary estimates them.
+    children_0_5 = models.PositiveIntegerField()
+    children_6_17 = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "surveyed_on"], name="unique_population_total"),
+        ]
+
+    def __str__(self):
+        return f"{self.area} {self.surveyed_on}: {self.total}"
+
+    # The same formulas as PopulationSummary's (a test holds them equal).
+    @property
+    def ageing_rate(self) -> float | None:
+        return 100 * self.aged_65 / self.total if self.total else None
+
+    @property
+    def ageing_rate_75(self) -> float | None:
+        return 100 * self.aged_75 / self.total if self.total else None
+
+    @property
+    def child_share(self) -> float | None:
+        children = self.children_0_5 + self.children_6_17
+        return 100 * children / self.total if self.total else None
+
+
 class Assessment(models.Model):
     """地区アセスメント: what an area's partners see in it, per year."""
 

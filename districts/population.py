@@ -24,6 +24,11 @@ per area, survey date, band and sex (male/female and/or all); totals are male + 
 Reading (`population_by_band`, `population_summary`, `population_for_areas`): an area uses its own
 figures for a survey date when it has them, else the sum of its children's (recursively), so a
 region or the municipality aggregates its districts. Queries are few and fixed, whatever the tree.
+
+Totals (`refresh_population_totals`, `latest_population_totals`): each area's own figures per
+survey date added up into one PopulationTotal row (total, 65+, 75+, children 0–5 and 6–17), which
+every write of figures keeps in step in the same transaction; the comparison of all districts
+reads those instead of every figure.
 """
 
 import dataclasses
@@ -35,13 +40,21 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts.addresses import PREFECTURE, normalise, split_chome_name
 from districts.dates import parse_japanese_date
-from districts.models import AGE_BANDS, Area, Chome, HouseholdFigure, PopulationFigure, Sex
+from districts.models import (
+    AGE_BANDS,
+    Area,
+    Chome,
+    HouseholdFigure,
+    PopulationFigure,
+    PopulationTotal,
+    Sex,
+)
 from districts.tables import ImportRejected, Problem, parse_count, read_table, require_columns
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -578,6 +591,7 @@ def _write(to_write, *, with_households: bool) -> int:
         for (band, sex), count in target.counts.items()
     ]
     PopulationFigure.objects.bulk_create(figures, batch_size=2000)
+    refresh_population_totals(pairs=[key for key, _target in to_write])
     if with_households:
         HouseholdFigure.objects.bulk_create(
             [
@@ -986,6 +1000,70 @@ def population_summary(
 
 
 # ---------------------------------------------------------------------------------------------
+# Totals per area and survey date (PopulationTotal), for pages that list many districts
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def refresh_population_totals(*, pairs: Iterable[tuple[int, datetime.date]] | None = None) -> int:
+    """Rewrite the PopulationTotal rows of these (area id, survey date) pairs (of every area and
+    date when `pairs` is None) from their PopulationFigure rows: a pair left without figures
+    loses its row. Every write of figures calls this, in its transaction. Two queries and two
+    writes; returns the number of rows written."""
+    rows = PopulationFigure.objects.all()
+    stale = PopulationTotal.objects.all()
+    if pairs is not None:
+        by_day: dict[datetime.date, set[int]] = defaultdict(set)
+        for area_id, day in pairs:
+            by_day[day].add(area_id)
+        if not by_day:
+            return 0
+        wanted = Q()
+        for day, area_ids in by_day.items():
+            wanted |= Q(surveyed_on=day, area_id__in=sorted(area_ids))
+        rows, stale = rows.filter(wanted), stale.filter(wanted)
+    counts: dict[tuple[int, datetime.date], dict[tuple[str, str], int]] = defaultdict(dict)
+    for area_id, day, band, sex, count in rows.values_list(
+        "area_id", "surveyed_on", "age_band", "sex", "count"
+    ):
+        counts[(area_id, day)][(band, sex)] = count
+    stale.delete()
+    totals = []
+    for (area_id, day), own in counts.items():
+        summary = PopulationSummary(area=None, surveyed_on=day, bands=_as_bands(_per_band(own)))
+        totals.append(
+            PopulationTotal(
+                area_id=area_id,
+                surveyed_on=day,
+                total=summary.total,
+                aged_65=summary.aged_65,
+                aged_75=summary.aged_75,
+                children_0_5=summary.children_0_5,
+                children_6_17=summary.children_6_17,
+            )
+        )
+    PopulationTotal.objects.bulk_create(totals, batch_size=2000)
+    return len(totals)
+
+
+def latest_population_totals(*, area_ids) -> dict[int, PopulationTotal]:
+    """area id → the totals of the area's own figures on its latest survey date, for many areas
+    in one query; an area without figures of its own is left out.
+
+    For a district, whose figures are all its own, these are the figures population_for_areas
+    gives (total, ageing rates, child share), without reading its 36 figures per survey. `area_ids`
+    may be a list or a values("pk") queryset.
+    """
+    latest = (
+        PopulationTotal.objects.filter(area_id=OuterRef("area_id"))
+        .order_by("-surveyed_on")
+        .values("surveyed_on")[:1]
+    )
+    rows = PopulationTotal.objects.filter(area_id__in=area_ids, surveyed_on=Subquery(latest))
+    return {row.area_id: row for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------
 # Demo data
 # ---------------------------------------------------------------------------------------------
 
@@ -1024,7 +1102,8 @@ def population_demo(
     pages can show year-on-year change.
 
     `districts` are Areas or anything with a `pk`; `rng` is a random.Random, so one seed gives
-    the same figures. Two bulk inserts; returns the number of population figures created.
+    the same figures. Bulk inserts, with the districts' PopulationTotal rows in step; returns the
+    number of population figures created.
     """
     figures, households = [], []
     dates = [surveyed_on] if previous_on is None else [surveyed_on, previous_on]
@@ -1054,6 +1133,10 @@ def population_demo(
                     area_id=district.pk, surveyed_on=day, count=round(people * scale / size)
                 )
             )
-    PopulationFigure.objects.bulk_create(figures, batch_size=2000)
-    HouseholdFigure.objects.bulk_create(households, batch_size=2000)
+    with transaction.atomic():
+        PopulationFigure.objects.bulk_create(figures, batch_size=2000)
+        refresh_population_totals(
+            pairs={(figure.area_id, figure.surveyed_on) for figure in figures}
+        )
+        HouseholdFigure.objects.bulk_create(households, batch_size=2000)
     return len(figures)

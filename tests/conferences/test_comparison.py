@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 from functools import partial
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -16,6 +17,7 @@ from conferences import comparison
 from conferences.models import Meeting, MeetingVisibility, Participant
 from conferences.selectors import meeting_visibility_filter, meetings_visible_to
 from districts.models import Area, DistrictIssue, PopulationFigure
+from districts.population import population_import, refresh_population_totals
 from resources.models import Location, Organisation
 from tests import factories
 
@@ -24,13 +26,16 @@ pytestmark = pytest.mark.django_db
 SURVEY = datetime.date(2026, 1, 1)
 Kind = Organisation.Kind
 URL = reverse("staff:area_comparison")
+DATA = Path(__file__).parent.parent / "districts" / "data"
 
 
 def figures(area, counts, day=SURVEY):
+    """Stored as every write of figures stores them: with the area's totals for that date."""
     PopulationFigure.objects.bulk_create(
         PopulationFigure(area=area, surveyed_on=day, age_band=band, count=count)
         for band, count in counts.items()
     )
+    refresh_population_totals(pairs=[(area.pk, day)])
 
 
 def district(region, code, name, reading):
@@ -347,6 +352,26 @@ def test_queries_do_not_grow_with_the_districts(client, ward, django_assert_max_
     with django_assert_max_num_queries(14) as export:
         client.get(URL, {"export": "xlsx"})
     assert len(export.captured_queries) == len(large.captured_queries)
+
+
+def test_the_comparison_follows_each_import_at_once(client):
+    """The page reads each district's totals, which every import rewrites with its figures."""
+    factories.population_tree()  # 桜台 (D1), 若葉 (D2), 柏木 (D3)
+    text = (DATA / "population_standard.csv").read_text(encoding="utf-8")
+    population_import(source=text.encode(), filename="p.csv")
+    client.force_login(factories.user())
+    rows = by_name(table(client))
+    assert (rows["桜台"]["population"], rows["桜台"]["surveyed_on"]) == (18 * 24, SURVEY)
+    assert rows["若葉"]["population"] == 18 * (5 + 11)
+
+    lines = text.splitlines()
+    lines[5] = lines[5].replace(",12,12,", ",13,12,", 1)  # 桜台一丁目 2026: one more boy aged 0-4
+    population_import(source="\n".join(lines).encode(), filename="p.csv")
+    rows = by_name(table(client))
+    assert rows["桜台"]["population"] == 18 * 24 + 1
+    # Children: 0–5 = 25 + 24/5 → 30; 6–17 = 24×4/5 + 24 + 24×3/5 = 57.6 → 58.
+    assert rows["桜台"]["child_share"] == pytest.approx(100 * (30 + 58) / 433)
+    assert rows["若葉"]["population"] == 18 * (5 + 11)
 
 
 def test_login_required(client):

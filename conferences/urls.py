@@ -6,7 +6,7 @@ meetings, and only this layer may import all three.
 
 from django.urls import path
 
-from conferences import area_views, organisation_views, views, workshop_views
+from conferences import area_views, meeting_views, organisation_views, views, workshop_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -41,15 +41,34 @@ urlpatterns = [
         name="organisation_tie_remove",
     ),
     # --- meetings (meeting_views): series, participants, pledges, cancellation ---
-    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/", meeting_views.meeting_list, name="meeting_list"),
+    path("meetings/new/", meeting_views.meeting_create, name="meeting_create"),
     path("workshops/", workshop_views.workshop_list, name="workshop_list"),
     path("workshops/new/", workshop_views.workshop_create, name="workshop_create"),
-    path("meetings/<uuid:uid>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/<uuid:uid>/", meeting_views.meeting_detail, name="meeting_detail"),
+    path("meetings/<uuid:uid>/edit/", meeting_views.meeting_edit, name="meeting_edit"),
+    path("meetings/<uuid:uid>/held/", meeting_views.meeting_mark_held, name="meeting_mark_held"),
+    path("meetings/<uuid:uid>/cancel/", meeting_views.meeting_cancel, name="meeting_cancel"),
+    path(
+        "meetings/<uuid:uid>/participants/",
+        meeting_views.participant_add,
+        name="meeting_participant_add",
+    ),
+    path(
+        "meetings/<uuid:uid>/participants/<int:pk>/remove/",
+        meeting_views.participant_remove,
+        name="meeting_participant_remove",
+    ),
+    path("meetings/<uuid:uid>/pledges/", meeting_views.pledge_add, name="meeting_pledge_add"),
+    path("series/new/", meeting_views.series_create, name="series_create"),
+    path("series/<int:pk>/", meeting_views.series_detail, name="series_detail"),
+    path("series/<int:pk>/generate/", meeting_views.series_generate, name="series_generate"),
     # --- agenda builder (agenda_views) ---
     # --- minutes (minutes_views) ---
     # --- cases (views): consent, roles, lead, plans, audit trail ---
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
     # --- my work ---
+    path("me/", meeting_views.my_work, name="my_work"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),
 ]

@@ -1,0 +1,85 @@
+"""Reads of the audit trail, for an organisation's administrators (Membership.is_admin).
+
+An administrator reads the events recorded through the organisations they administer: who read,
+changed or exported which case (or the trail itself), when, and through which organisation.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from conferences import selectors
+from conferences.models import AuditEvent, Membership
+from resources.models import Organisation
+
+
+def administered_organisations(*, user) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(memberships__user=user, memberships__is_admin=True).order_by(
+        "reading", "name", "pk"
+    )
+
+
+def audit_people(*, organisation_ids) -> QuerySet:
+    """The members of the organisations, for the trail's filter by user."""
+    member_ids = Membership.objects.filter(organisation_id__in=organisation_ids).values("user_id")
+    return get_user_model().objects.filter(pk__in=member_ids).order_by("username", "pk")
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def audit_events(
+    *,
+    organisation_ids,
+    action: str = "",
+    user=None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Events recorded through the organisations, newest first; dates are local (Asia/Tokyo)
+    and both ends are included."""
+    events = AuditEvent.objects.filter(organisation_id__in=list(organisation_ids))
+    if action:
+        events = events.filter(action=action)
+    if user is not None:
+        events = events.filter(user=user)
+    if date_from:
+        events = events.filter(at__gte=_start_of(date_from))
+    if date_to:
+        events = events.filter(at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+    return events.select_related("user", "organisation", "case", "meeting").order_by("-at", "-pk")
+
+
+def case_labels(*, viewer, events) -> dict[int, str]:
+    """Case id → what the viewer may be shown of it in the trail: its code when the viewer may
+    see the case, its opaque id otherwise."""
+    case_ids = {event.case_id for event in events if event.case_id}
+    visible = set(
+        selectors.cases_visible_to(user=viewer).filter(pk__in=case_ids).values_list("pk", flat=True)
+    )
+    labels = {}
+    for event in events:
+        if event.case_id and event.case_id not in labels:
+            case = event.case
+            labels[event.case_id] = case.code if case.pk in visible else str(case.public_id)
+    return labels
+
+
+def meeting_labels(*, viewer, events) -> dict[int, str]:
+    """Meeting id → its title when the viewer may see the meeting, its opaque uid otherwise."""
+    meeting_ids = {event.meeting_id for event in events if event.meeting_id}
+    visible = set(
+        selectors.meetings_visible_to(user=viewer)
+        .filter(pk__in=meeting_ids)
+        .values_list("pk", flat=True)
+    )
+    return {
+        event.meeting_id: event.meeting.title
+        if event.meeting_id in visible
+        else str(event.meeting.uid)
+        for event in events
+        if event.meeting_id
+    }

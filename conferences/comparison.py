@@ -15,13 +15,15 @@ Figures per district:
 
 import dataclasses
 import datetime
+import html
 import io
+import re
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -108,65 +110,93 @@ class ComparisonTable:
         """The table's body rows, built here rather than in the template: 280 districts by 25
         columns is 7,000 cells, which the template language would take ten times longer to
         draw than the figures take to compute. Figures are formatted as the template filters
-        would (intcomma, floatformat), in the active language's separators."""
-        cell = _CellFormatter()
+        would (intcomma, floatformat), in the active language's separators, a column at a
+        time."""
+        cell, link = _CellFormatter(), _AreaLinks()
+        frame = self.frame
+        cells = [
+            cell.column(column, frame[column.key])
+            for column in self.columns
+            if column.key != "name"  # the row's header
+        ]
         rows = []
-        for record in self.frame.to_dict("records"):
-            url = reverse("staff:area_detail", args=[record["code"]])
-            cells = [
-                format_html(
-                    '<tr data-code="{}"><th scope="row"><a href="{}">{}</a></th>',
-                    record["code"],
-                    url,
-                    record["name"],
+        for code, name, *rest in zip(frame["code"], frame["name"], *cells, strict=True):
+            # Safe: the code, link and name are escaped here, the text cells by the formatter;
+            # the rest are numbers.
+            rows.append(
+                mark_safe(
+                    f'<tr data-code="{html.escape(code)}"><th scope="row">'
+                    f'<a href="{html.escape(link(code))}">{html.escape(name)}</a></th>'
+                    f"{''.join(rest)}</tr>"
                 )
-            ]
-            cells += [
-                cell(column, _plain(record[column.key]))
-                for column in self.columns
-                if column.key != "name"
-            ]
-            cells.append("</tr>")
-            # Safe: format_html escaped the name, escape() the text cells; the rest are numbers.
-            rows.append(mark_safe("".join(cells)))
+            )
         return rows
 
     def __len__(self) -> int:
         return len(self.frame)
 
 
+# An area code made of these characters stands for itself in a URL (reverse() would leave it
+# as it is), so its page's URL is the pattern's with the code put in; other codes go through
+# reverse(), which quotes them.
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9._~-]+")
+_CODE_MARK = "0CODE0"
+
+
+class _AreaLinks:
+    def __init__(self):
+        self.pattern = reverse("staff:area_detail", args=[_CODE_MARK])
+
+    def __call__(self, code: str) -> str:
+        if _PLAIN_CODE.fullmatch(code):
+            return self.pattern.replace(_CODE_MARK, code)
+        return reverse("staff:area_detail", args=[code])
+
+
 class _CellFormatter:
     def __init__(self):
         self.thousands = formats.get_format("THOUSAND_SEPARATOR")
         self.decimal = formats.get_format("DECIMAL_SEPARATOR")
-        self.dates: dict = {}
 
     def number(self, text: str) -> str:
         if (self.thousands, self.decimal) == (",", "."):
             return text
         return text.replace(",", "\0").replace(".", self.decimal).replace("\0", self.thousands)
 
-    def __call__(self, column: Column, value) -> str:
+    def column(self, column: Column, series: pd.Series) -> list[str]:
+        """Every cell of one column, in the frame's order."""
         key = column.key
-        if value is None:
-            return f'<td class="number" data-column="{key}">—</td>'
+        values = _plain_values(series)
+        missing = f'<td class="number" data-column="{key}">—</td>'
         if column.kind == "int":
-            return f'<td class="number" data-column="{key}">{self.number(f"{value:,}")}</td>'
+            start = f'<td class="number" data-column="{key}">'
+            return [
+                missing if value is None else f"{start}{self.number(f'{int(value):,}')}</td>"
+                for value in values
+            ]
         if column.kind in DECIMALS:
-            text = self.number(f"{value:,.{DECIMALS[column.kind]}f}")
-            return f'<td class="number" data-column="{key}">{text}</td>'
+            start = f'<td class="number" data-column="{key}">'
+            spec = f",.{DECIMALS[column.kind]}f"
+            return [
+                missing if value is None else f"{start}{self.number(format(value, spec))}</td>"
+                for value in values
+            ]
         if column.kind == "date":
-            if value not in self.dates:
-                self.dates[value] = escape(wareki(value))
-            return f'<td data-column="{key}">{self.dates[value]}</td>'
-        return f'<td data-column="{key}">{escape(value)}</td>'
+            shown = {
+                value: html.escape(wareki(value)) for value in set(values) if value is not None
+            }
+            start = f'<td data-column="{key}">'
+            return [missing if value is None else f"{start}{shown[value]}</td>" for value in values]
+        start = f'<td data-column="{key}">'
+        return [
+            missing if value is None else f"{start}{html.escape(value)}</td>" for value in values
+        ]
 
 
-def _plain(value):
-    """pandas' missing values (NaN, NA, NaT) as None, numpy scalars as Python numbers."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
+def _plain_values(series: pd.Series) -> list:
+    """The column's values as Python objects, pandas' missing values (NaN, NA, NaT) as None."""
+    missing = series.isna().tolist()
+    return [None if gone else value for value, gone in zip(series.tolist(), missing, strict=True)]
 
 
 def region_choices() -> list[Area]:
@@ -190,11 +220,16 @@ def district_table(
     """Every district (of `region`, when given) with its figures: six queries (districts,
     population totals, issues, two for meetings, resources), whatever the number of districts."""
     now = now or timezone.now()
-    districts = Area.objects.filter(level=Area.Level.DISTRICT).select_related("parent")
+    districts = Area.objects.filter(level=Area.Level.DISTRICT)
     if region is not None:
         districts = districts.filter(parent=region)
-    districts = list(districts.defer("boundary", "parent__boundary").order_by("reading", "code"))
-    ids = [d.pk for d in districts]
+    # Plain values: 280 model instances (and their regions) would take longer than the figures.
+    districts = list(
+        districts.order_by("reading", "code").values_list(
+            "pk", "code", "name", "reading", "parent__name", "parent__reading"
+        )
+    )
+    ids = [pk for pk, *_rest in districts]
 
     population = latest_population_totals(area_ids=ids)
     issues = conference_selectors.open_issue_counts_by_area(area_ids=ids)
@@ -202,51 +237,47 @@ def district_table(
         user=user, area_ids=ids, start=now - MEETING_WINDOW, end=now
     )
     kind_counts = resource_selectors.organisation_kind_counts_by_area(area_ids=ids)
-    records = []
-    for district in districts:
-        summary = population.get(district.pk)
-        has_people = summary is not None and summary.total > 0
-        records.append(
-            {
-                "area_id": district.pk,
-                "code": district.code,
-                "name": district.name,
-                "reading": district.reading or district.name,
-                "region": district.parent.name if district.parent else "",
-                "region_reading": (district.parent.reading or district.parent.name)
-                if district.parent
-                else "",
-                "surveyed_on": summary.surveyed_on if has_people else None,
-                "population": summary.total if has_people else None,
-                "ageing_rate": summary.ageing_rate if has_people else None,
-                "ageing_rate_75": summary.ageing_rate_75 if has_people else None,
-                "child_share": summary.child_share if has_people else None,
-                "open_issues": issues.get(district.pk, 0),
-                "meetings_held": meetings.get(district.pk, 0),
-            }
-        )
-    frame = pd.DataFrame.from_records(
-        records,
-        columns=[
-            "area_id", "code", "name", "reading", "region", "region_reading", "surveyed_on",
-            "population", "ageing_rate", "ageing_rate_75", "child_share", "open_issues",
-            "meetings_held",
+
+    # Each district's population figures, or nothing where none are known (no figures, or none
+    # but zeros).
+    figures = [
+        summary if summary is not None and summary.total > 0 else None
+        for summary in (population.get(pk) for pk in ids)
+    ]
+
+    def figure(name: str) -> list:
+        return [None if row is None else getattr(row, name) for row in figures]
+
+    people = figure("total")
+    data = {
+        "area_id": ids,
+        "code": [code for _pk, code, *_rest in districts],
+        "name": [name for _pk, _code, name, *_rest in districts],
+        "reading": [reading or name for _pk, _code, name, reading, *_rest in districts],
+        "region": [region_name or "" for *_rest, region_name, _reading in districts],
+        "region_reading": [
+            (region_reading or region_name or "")
+            for *_rest, region_name, region_reading in districts
         ],
-    ).set_index("area_id", drop=False)  # fmt: skip
-    frame["population"] = frame["population"].astype("Int64")
-    for column in ("ageing_rate", "ageing_rate_75", "child_share"):
-        frame[column] = frame[column].astype("Float64")
-    # Per 1,000 residents; no figure where the population is unknown. An organisation has one
-    # kind, so the total is the sum over kinds.
-    counts = pd.DataFrame(
-        [[kind_counts.get(pk, {}).get(kind, 0) for kind in Organisation.Kind.values] for pk in ids],
-        index=frame.index,
-        columns=[resource_key(kind) for kind in Organisation.Kind.values],
-        dtype="Float64",
-    )
-    per_thousand = 1000 / frame["population"].astype("Float64")
-    frame["resources_total"] = counts.sum(axis=1) * per_thousand
-    frame = frame.join(counts.mul(per_thousand, axis=0))
+        "surveyed_on": pd.Series(figure("surveyed_on"), dtype=object),
+        "population": pd.array(people, dtype="Int64"),
+        "ageing_rate": pd.array(figure("ageing_rate"), dtype="Float64"),
+        "ageing_rate_75": pd.array(figure("ageing_rate_75"), dtype="Float64"),
+        "child_share": pd.array(figure("child_share"), dtype="Float64"),
+        "open_issues": pd.array([issues.get(pk, 0) for pk in ids], dtype="int64"),
+        "meetings_held": pd.array([meetings.get(pk, 0) for pk in ids], dtype="int64"),
+    }
+    # Per 1,000 residents; no figure (NaN, then NA) where the population is unknown. An
+    # organisation has one kind, so the total is the sum over kinds.
+    kinds = Organisation.Kind.values
+    counts = np.array(
+        [[kind_counts.get(pk, {}).get(kind, 0) for kind in kinds] for pk in ids], dtype=float
+    ).reshape(len(ids), len(kinds))
+    per_thousand = 1000 / np.array([np.nan if n is None else n for n in people], dtype=float)
+    data["resources_total"] = pd.array(counts.sum(axis=1) * per_thousand, dtype="Float64")
+    for index, kind in enumerate(kinds):
+        data[resource_key(kind)] = pd.array(counts[:, index] * per_thousand, dtype="Float64")
+    frame = pd.DataFrame(data)
     frame = _sorted(frame, sort=sort, descending=descending)
     return ComparisonTable(frame=frame.reset_index(drop=True), columns=columns())
 

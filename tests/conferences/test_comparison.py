@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from conferences import comparison
 from conferences.models import Meeting, MeetingVisibility, Participant
@@ -193,6 +194,36 @@ def test_page_shows_the_rounded_figures(client, ward):
     start = html.index('data-code="KARA"')
     row = html[start : html.index("</tr>", start)]
     assert '<td class="number" data-column="population">—</td>' in row
+
+
+def test_links_to_district_pages_match_their_urls_whatever_the_code(client, ward):
+    """Links to plain codes are put together without reverse(); other codes are quoted by it."""
+    ward["wakaba"].code = "若葉 1&2"
+    ward["wakaba"].save()
+    client.force_login(factories.user())
+    html = client.get(URL).text
+    for code in (ward["sakura"].code, "若葉 1&2"):
+        url = reverse("staff:area_detail", args=[code])
+        assert f'<a href="{escape(url)}">' in html
+    assert 'data-code="若葉 1&amp;2"' in html
+    assert "%E8%8B%A5%E8%91%89%201&amp;2" in html  # reverse() quoted the kanji and the space
+
+
+def test_a_region_without_districts_and_a_district_of_nobody(client, ward):
+    empty_region = Area.objects.create(
+        level=Area.Level.REGION, parent=ward["city"], code="EAST", name="東地域", reading="ひがし"
+    )
+    client.force_login(factories.user())
+    response = client.get(URL, {"region": "EAST"})
+    assert len(response.context["table"]) == 0
+    assert response.context["region"] == empty_region
+    assert "<td colspan=" in response.text
+    assert len(csv_rows(client.get(URL, {"region": "EAST", "export": "csv"}))) == 1  # headers
+
+    figures(ward["empty"], {"0-4": 0, "70-74": 0})  # figures, but nobody lives there
+    rows = by_name(table(client))
+    assert pd.isna(rows["空"]["population"]) and pd.isna(rows["空"]["ageing_rate"])
+    assert pd.isna(rows["空"]["surveyed_on"])
 
 
 def order(result):

@@ -6,7 +6,14 @@ meetings, and only this layer may import all three.
 
 from django.urls import path
 
-from conferences import area_views, meeting_views, organisation_views, views, workshop_views
+from conferences import (
+    agenda_views,
+    area_views,
+    meeting_views,
+    organisation_views,
+    views,
+    workshop_views,
+)
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -64,6 +71,32 @@ urlpatterns = [
     path("series/<int:pk>/", meeting_views.series_detail, name="series_detail"),
     path("series/<int:pk>/generate/", meeting_views.series_generate, name="series_generate"),
     # --- agenda builder (agenda_views) ---
+    path("meetings/<uuid:uid>/agenda/", agenda_views.agenda_builder, name="agenda_builder"),
+    path("meetings/<uuid:uid>/agenda/items/", agenda_views.agenda_item_add, name="agenda_item_add"),
+    path(
+        "meetings/<uuid:uid>/agenda/items/<int:pk>/minutes/",
+        agenda_views.agenda_item_minutes,
+        name="agenda_item_minutes",
+    ),
+    path(
+        "meetings/<uuid:uid>/agenda/items/<int:pk>/move/",
+        agenda_views.agenda_item_move,
+        name="agenda_item_move",
+    ),
+    path(
+        "meetings/<uuid:uid>/agenda/items/<int:pk>/remove/",
+        agenda_views.agenda_item_remove,
+        name="agenda_item_remove",
+    ),
+    path("meetings/<uuid:uid>/agenda/order/", agenda_views.agenda_reorder, name="agenda_reorder"),
+    path("meetings/<uuid:uid>/agenda/prepare/", agenda_views.agenda_prepare, name="agenda_prepare"),
+    path("meetings/<uuid:uid>/agenda/print/", agenda_views.agenda_print, name="agenda_print"),
+    path(
+        "meetings/<uuid:uid>/agenda/run-of-show/",
+        agenda_views.agenda_run_of_show,
+        name="agenda_run_of_show",
+    ),
+    path("meetings/<uuid:uid>/agenda/meeting.ics", agenda_views.agenda_ics, name="agenda_ics"),
     # --- minutes (minutes_views) ---
     # --- cases (views): consent, roles, lead, plans, audit trail ---
     path("cases/", views.case_list, name="case_list"),

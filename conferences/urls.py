@@ -10,6 +10,7 @@ from conferences import (
     agenda_views,
     area_views,
     meeting_views,
+    minutes_views,
     organisation_views,
     views,
     workshop_views,
@@ -98,6 +99,91 @@ urlpatterns = [
     ),
     path("meetings/<uuid:uid>/agenda/meeting.ics", agenda_views.agenda_ics, name="agenda_ics"),
     # --- minutes (minutes_views) ---
+    path(
+        "meetings/<uuid:uid>/minutes/",
+        minutes_views.minutes_page,
+        name="minutes",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/",
+        minutes_views.item_save,
+        name="minutes_item_save",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/actions/",
+        minutes_views.action_add,
+        name="minutes_action_add",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/actions/from-point/",
+        minutes_views.action_from_point,
+        name="minutes_action_from_point",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/note/",
+        minutes_views.private_note,
+        name="minutes_private_note",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/proposals/",
+        minutes_views.proposal_add,
+        name="minutes_proposal_add",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/case/plan/",
+        minutes_views.case_plan,
+        name="minutes_case_plan",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/case/lead/",
+        minutes_views.case_lead,
+        name="minutes_case_lead",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/case/review/",
+        minutes_views.case_review,
+        name="minutes_case_review",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/actions/<int:pk>/",
+        minutes_views.action_edit,
+        name="minutes_action_edit",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/actions/<int:pk>/done/",
+        minutes_views.action_done,
+        name="minutes_action_done",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/proposals/<int:pk>/decide/",
+        minutes_views.proposal_decide,
+        name="minutes_proposal_decide",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/attendance/",
+        minutes_views.attendance_save,
+        name="minutes_attendance",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/circulate/",
+        minutes_views.circulate,
+        name="minutes_circulate",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/approve/",
+        minutes_views.approve,
+        name="minutes_approve",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/reopen/",
+        minutes_views.reopen,
+        name="minutes_reopen",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/revisions/",
+        minutes_views.revisions,
+        name="minutes_revisions",
+    ),
     # --- cases (views): consent, roles, lead, plans, audit trail ---
     path("cases/", views.case_list, name="case_list"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),

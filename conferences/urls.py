@@ -4,7 +4,7 @@ The area page lives here rather than in districts: it brings together figures, r
 meetings, and only this layer may import all three.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from conferences import (
     agenda_views,
@@ -184,9 +184,8 @@ urlpatterns = [
         minutes_views.revisions,
         name="minutes_revisions",
     ),
-    # --- cases (views): consent, roles, lead, plans, audit trail ---
-    path("cases/", views.case_list, name="case_list"),
-    path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
+    # --- cases (case_urls: case_views, audit_views): consent, roles, lead, plans, audit trail ---
+    path("", include("conferences.case_urls")),
     # --- my work ---
     path("me/", meeting_views.my_work, name="my_work"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),

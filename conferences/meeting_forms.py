@@ -270,14 +270,25 @@ class ParticipantForm(StaffForm):
         label=_("Outside participant (needs a confidentiality pledge, 誓約書)"),
         required=False,
     )
+    find = forms.CharField(
+        label=_("Find another organisation or its people"), max_length=100, required=False
+    )
 
     def __init__(self, *args, memberships, organisations, **kwargs):
+        """`memberships` and `organisations` are the ones offered (the meeting's area, its
+        participants, what a search found); any membership or organisation validates, so one
+        chosen from a search is kept."""
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = memberships
-        self.fields["membership"].label_from_instance = lambda m: (
-            f"{m.user.get_full_name() or m.user.get_username()} ({m.organisation.name})"
+        blank = [("", "---------")]
+        self.fields["membership"].queryset = Membership.objects.select_related(
+            "user", "organisation"
         )
-        self.fields["organisation"].queryset = organisations
+        self.fields["membership"].widget.choices = blank + [
+            (m.pk, f"{m.user.get_full_name() or m.user.get_username()} ({m.organisation.name})")
+            for m in memberships
+        ]
+        self.fields["organisation"].queryset = Organisation.objects.all()
+        self.fields["organisation"].widget.choices = blank + [(o.pk, o.name) for o in organisations]
 
     def clean(self):
         data = super().clean()

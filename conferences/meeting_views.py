@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,9 +23,12 @@ from django.views.decorators.http import require_POST
 from conferences import meeting_forms, meetings, selectors, services
 from conferences.models import AuditEvent, Meeting, Membership, Minutes, Participant
 from conferences.workshops import workshop_organisation_choices
+from resources import selectors as resource_selectors
 from resources.models import Organisation
 
 PAGE_SIZE = 50
+FIND_LIMIT = 30
+PARTICIPANT_FIELDS = ("membership", "organisation", "person_name", "role", "find")
 
 
 # --- The list -------------------------------------------------------------------------------------
@@ -83,17 +87,32 @@ def _participant_context(request, meeting: Meeting, *, form=None, pledge_form=No
     return context
 
 
-def _participant_form(meeting: Meeting, data=None):
-    area_orgs = workshop_organisation_choices(area=meeting.area)
-    organisation_ids = {o.pk for o in area_orgs} | {meeting.organiser_id}
+def _participant_form(meeting: Meeting, data=None, *, initial=None, find: str = ""):
+    """The form offering the organisations of the meeting's area (and above), the organiser,
+    those already taking part, those a search found and the ones chosen, with their people."""
+    values = data or initial or {}
+    organisation_ids = {o.pk for o in workshop_organisation_choices(area=meeting.area)}
+    organisation_ids |= {meeting.organiser_id}
     organisation_ids |= set(meeting.participants.values_list("organisation_id", flat=True))
+    if find:
+        found = resource_selectors.organisation_search(query=find).values_list("pk", flat=True)
+        organisation_ids |= set(found[:FIND_LIMIT])
+    chosen_org = str(values.get("organisation") or "")
+    if chosen_org.isdigit():
+        organisation_ids.add(int(chosen_org))
+    chosen_membership = str(values.get("membership") or "")
     memberships = (
-        Membership.objects.filter(organisation_id__in=organisation_ids)
+        Membership.objects.filter(
+            Q(organisation_id__in=organisation_ids)
+            | Q(pk=int(chosen_membership) if chosen_membership.isdigit() else None)
+        )
         .select_related("user", "organisation")
         .order_by("organisation__reading", "organisation__name", "user__last_name", "pk")
     )
     organisations = Organisation.objects.filter(pk__in=organisation_ids).order_by("reading", "name")
-    return meeting_forms.ParticipantForm(data, memberships=memberships, organisations=organisations)
+    return meeting_forms.ParticipantForm(
+        data, initial=initial, memberships=memberships, organisations=organisations
+    )
 
 
 def _pledge_form(meeting: Meeting, data=None):
@@ -296,6 +315,16 @@ def _participants_response(request, meeting, **forms):
 @require_POST
 def participant_add(request, uid):
     meeting = _editable_meeting(request, uid)
+    if request.POST.get("action") == "find":
+        # Nothing is saved: the form comes back with what the search found, and what was typed.
+        initial = {name: request.POST.get(name, "") for name in PARTICIPANT_FIELDS}
+        initial["is_external"] = bool(request.POST.get("is_external"))
+        form = _participant_form(
+            meeting, initial=initial, find=request.POST.get("find", "").strip()
+        )
+        if request.htmx:
+            return _participants_response(request, meeting, form=form)
+        return _detail_with_forms(request, meeting, form=form, status=200)
     form = _participant_form(meeting, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -364,7 +393,7 @@ def _participants_url(meeting: Meeting) -> str:
     return reverse("staff:meeting_detail", args=[meeting.uid]) + "#participants-heading"
 
 
-def _detail_with_forms(request, meeting, **forms):
+def _detail_with_forms(request, meeting, *, status=400, **forms):
     """The whole meeting page again, with the refused form keeping what was typed."""
     context = _participant_context(request, meeting, **forms)
     context.update(
@@ -376,7 +405,7 @@ def _detail_with_forms(request, meeting, **forms):
             "is_past": meeting.starts_at <= timezone.now(),
         }
     )
-    return render(request, "conferences/meeting_detail.html", context, status=400)
+    return render(request, "conferences/meeting_detail.html", context, status=status)
 
 
 # --- Series ---------------------------------------------------------------------------------------

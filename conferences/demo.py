@@ -32,6 +32,7 @@ from conferences.models import (
     MeetingVisibility,
     Membership,
     Minutes,
+    MinutesRevision,
     Participant,
 )
 from districts.demo import MUNICIPALITY_NAME, DemoIssue, DemoTerritory, demo_uuid
@@ -1156,6 +1157,62 @@ class _Builder:
             if held:
                 actions.extend(self.actions_of(m, item, row.pk))
         ActionItem.objects.bulk_create(actions, batch_size=BATCH)
+        self.minutes_revisions(minutes, saved_items, item_meta, actions)
+
+    def minutes_revisions(self, minutes, saved_items, item_meta, actions) -> None:
+        """Approved minutes keep the revision they were approved as (the snapshot of
+        conferences.minutes.minutes_snapshot), so their revisions page has something to show."""
+        approved = {row.meeting_id: row for row in minutes if row.status == Minutes.Status.APPROVED}
+        if not approved:
+            return
+        names, by_item, snapshots = {}, {}, {meeting_id: [] for meeting_id in approved}
+        for m, item, _held in item_meta:
+            names[m.organiser.pk] = m.organiser.name
+            if item.case:
+                names[item.case.lead.pk] = item.case.lead.name
+                names.update((org.pk, org.name) for org in item.case.partners)
+        for action in actions:
+            by_item.setdefault(action.agenda_item_id, []).append(action)
+        for row in saved_items:
+            if row.meeting_id not in approved:
+                continue
+            item_actions = sorted(by_item.get(row.pk, []), key=lambda action: action.due_on)
+            snapshots[row.meeting_id].append(
+                {
+                    "id": row.pk,
+                    "order": row.order,
+                    "title": row.title,
+                    "kind": row.kind,
+                    "case_id": row.case_id,
+                    "summary": row.summary,
+                    "decisions": row.decisions,
+                    "actions": [
+                        {
+                            "description": action.description,
+                            "organisation": names.get(action.organisation_id, ""),
+                            "assignee": "",
+                            "is_lead": action.is_lead,
+                            "due_on": action.due_on.isoformat(),
+                            "status": action.status,
+                            "done_on": None,
+                        }
+                        for action in item_actions
+                    ],
+                }
+            )
+        MinutesRevision.objects.bulk_create(
+            (
+                MinutesRevision(
+                    minutes_id=row.pk,
+                    number=1,
+                    snapshot={"items": snapshots[meeting_id]},
+                    approved_by_id=row.approved_by_id,
+                    approved_at=row.approved_at,
+                )
+                for meeting_id, row in approved.items()
+            ),
+            batch_size=BATCH,
+        )
 
     def participants_of(self, m: _Meeting, row: Meeting, status: str) -> list[Participant]:
         rng = self.rng

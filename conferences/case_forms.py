@@ -15,10 +15,15 @@ from resources.models import Organisation
 
 
 class CaseForm(forms.Form):
-    """No colon after labels, as in the other staff forms."""
+    """No colon after labels, as in the other staff forms. The case page holds several forms
+    with fields of the same name: `id_prefix` keeps their element ids apart."""
+
+    id_prefix = ""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
+        if self.id_prefix:
+            kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
 
@@ -41,6 +46,7 @@ class OrganisationChoiceField(forms.ModelChoiceField):
 
 
 class ConsentForm(CaseForm):
+    id_prefix = "consent"
     given_on = forms.DateField(
         label=_("Consent given on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -102,6 +108,7 @@ class ConsentWithdrawForm(CaseForm):
 
 
 class RoleAddForm(CaseForm):
+    id_prefix = "role"
     organisation = OrganisationChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
     )
@@ -135,6 +142,7 @@ class RoleAddForm(CaseForm):
 
 
 class LeadChangeForm(CaseForm):
+    id_prefix = "lead"
     organisation = OrganisationChoiceField(
         label=_("New lead organisation"), queryset=Organisation.objects.none()
     )
@@ -162,6 +170,7 @@ class ServiceChoiceField(forms.ModelMultipleChoiceField):
 
 
 class PlanForm(CaseForm):
+    id_prefix = "plan"
     goals = forms.CharField(label=_("Goals"), widget=_textarea(5), max_length=5000)
     services = ServiceChoiceField(
         label=_("Services"),
@@ -217,6 +226,7 @@ class PlanForm(CaseForm):
 
 
 class CaseEditForm(CaseForm):
+    id_prefix = "edit"
     support_level = forms.ChoiceField(label=_("Support level"), choices=Case.SupportLevel.choices)
     risk_tier = forms.TypedChoiceField(
         label=_("Risk tier"), choices=Case.RiskTier.choices, coerce=int

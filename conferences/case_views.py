@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
-from conferences import case_forms, cases, selectors, services
+from conferences import audit, case_forms, cases, selectors, services
 from conferences.models import AuditEvent, Case, Consent, LeadChange, SupportPlan
 from districts.models import Area
 
@@ -80,6 +80,7 @@ def case_list(request):
         "districts": Area.objects.filter(level=Area.Level.DISTRICT).order_by("reading", "code"),
         "review_window": REVIEW_WINDOW_DAYS,
         "can_create": cases.agency_organisations_of(user=request.user).exists(),
+        "is_audit_admin": audit.administered_organisations(user=request.user).exists(),
     }
     template = "conferences/case_list.html"
     if request.htmx and not request.htmx.history_restore_request:

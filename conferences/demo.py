@@ -1077,6 +1077,41 @@ class _Builder:
             self.write_chunk(meetings[start : start + MEETING_CHUNK])
             # With DEBUG on, Django keeps the text of every query; bulk inserts are large.
             reset_queries()
+        self.link_carried_actions({m.series.pk for m in meetings if m.series})
+
+    def link_carried_actions(self, series_ids: set[int]) -> None:
+        """Each planned meeting's carried-over item holds the open action items of the earlier
+        meetings of its series (as conferences.agenda.carry_over_open_actions would), in bulk."""
+        carried = list(
+            AgendaItem.objects.filter(
+                kind=AgendaItem.Kind.CARRIED_OVER,
+                meeting__status=Meeting.Status.PLANNED,
+                meeting__series_id__in=series_ids,
+            )
+            .order_by("pk")
+            .values_list("pk", "meeting__series_id", "meeting__starts_at")
+        )
+        if not carried:
+            return
+        open_actions: dict[int, list[tuple[datetime.datetime, int]]] = {}
+        for pk, series_id, starts_at in (
+            ActionItem.objects.filter(
+                status=ActionItem.Status.OPEN, agenda_item__meeting__series_id__in=series_ids
+            )
+            .order_by("pk")
+            .values_list("pk", "agenda_item__meeting__series_id", "agenda_item__meeting__starts_at")
+        ):
+            open_actions.setdefault(series_id, []).append((starts_at, pk))
+        through = AgendaItem.carried_actions.through
+        through.objects.bulk_create(
+            (
+                through(agendaitem_id=item_pk, actionitem_id=action_pk)
+                for item_pk, series_id, starts_at in carried
+                for action_at, action_pk in open_actions.get(series_id, [])
+                if action_at < starts_at
+            ),
+            batch_size=BATCH,
+        )
 
     def write_chunk(self, chunk: list[_Meeting]) -> None:
         rng, today = self.rng, self.today

@@ -115,7 +115,7 @@ def _render(
         _item_forms(each, context, overrides)
     context["page_error"] = page_error
     context["reopen_form"] = (extra or {}).get("reopen_form") or forms.ReopenForm()
-    if audit and context["readable"]:
+    if audit:
         service.audit_page_read(
             user=request.user,
             meeting=meeting,
@@ -128,10 +128,11 @@ def _render(
     return render(request, PAGE, context, status=200 if request.htmx else status)
 
 
-def _done(request, meeting, item=None, notice=None):
-    """After a successful write: the item's section (htmx) or back to the page (PRG)."""
+def _done(request, meeting, item=None, notice=None, audit=False):
+    """After a successful write: the item's section (htmx) or back to the page (PRG). `audit`:
+    the section shows case material that the write itself did not audit."""
     if request.htmx and item is not None:
-        return _render(request, meeting, item=item)
+        return _render(request, meeting, item=item, audit=audit)
     if notice:
         messages.success(request, notice)
     return redirect(_page_url(meeting, item))
@@ -371,7 +372,7 @@ def private_note(request, uid, pk):
     form = forms.PrivateNoteForm(request.POST, prefix=f"item-{item.pk}-note")
     if form.is_valid():
         service.private_note_save(item=item, user=request.user, text=form.cleaned_data["text"])
-    return _done(request, meeting, item, notice=_("Your private note is saved."))
+    return _done(request, meeting, item, notice=_("Your private note is saved."), audit=True)
 
 
 @login_required

@@ -830,3 +830,29 @@ def test_saving_one_item_is_a_handful_of_queries(client, world, django_assert_ma
     with django_assert_max_num_queries(16):
         response = client.post(save_url(item), item_post(item, "保存"))
     assert response.status_code == 302
+
+
+def test_htmx_save_from_a_stale_version_swaps_in_the_conflict(client, world):
+    AgendaItem.objects.filter(pk=world.report.pk).update(summary="先に保存", version=2)
+    login(client, world.recorder)
+    response = client.post(
+        save_url(world.report),
+        item_post(world.report, "後から保存", version=1),
+        HTTP_HX_REQUEST="true",
+    )
+    # 200, so that htmx swaps it in (it leaves error responses out).
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert 'class="conflict"' in response.text
+    assert "後から保存</textarea>" in response.text
+    assert 'name="merge"' in response.text
+    world.report.refresh_from_db()
+    assert world.report.summary == "先に保存"
+
+
+def test_private_note_on_a_case_item_needs_the_case(client, world):
+    url = reverse("staff:minutes_private_note", args=[world.meeting.uid, world.case_item.pk])
+    login(client, world.stranger)
+    response = client.post(url, {f"item-{world.case_item.pk}-note-text": "メモ"})
+    assert response.status_code == 404
+    assert not PrivateNote.objects.exists()

@@ -109,7 +109,7 @@ def agenda_items(*, meeting: Meeting) -> list[AgendaItem]:
     """The items in order, with what the builder and the prints show: a constant number of
     queries whatever the length of the agenda."""
     actions = ActionItem.objects.select_related(
-        "organisation", "assignee", "case", "agenda_item__meeting"
+        "organisation", "assignee", "case", "agenda_item__case"
     ).order_by("due_on", "pk")
     return list(
         AgendaItem.objects.filter(meeting=meeting)

@@ -54,16 +54,27 @@ def _prefill_report(request, meeting):
 
 
 def _agenda_for(user, meeting):
-    """The items with their times, each case item (and carried action on a case) marked
-    `case_hidden` unless the user may see that case in this meeting."""
+    """The items with their times, each case item marked `case_hidden` unless the user may see
+    that case in this meeting. Each carried action gets `about`, the case it concerns (its own,
+    or its agenda item's), and `case_hidden` unless the user may see that case here or anyway."""
     items = agenda.agenda_items(meeting=meeting)
     visible = selectors.meeting_case_ids_visible(user=user, meeting=meeting)
     timings = agenda.agenda_timings(meeting=meeting, items=items)
+    actions = [action for item in items for action in item.carried_actions.all()]
+    for action in actions:
+        action.about = action.case or action.agenda_item.case
+    elsewhere = {action.about.pk for action in actions if action.about} - visible
+    if elsewhere:
+        visible = visible | set(
+            selectors.cases_visible_to(user=user)
+            .filter(pk__in=elsewhere)
+            .values_list("pk", flat=True)
+        )
     for item, timing in zip(items, timings, strict=True):
         item.case_hidden = item.case_id is not None and item.case_id not in visible
         item.timing = timing
-        for action in item.carried_actions.all():
-            action.case_hidden = action.case_id is not None and action.case_id not in visible
+    for action in actions:
+        action.case_hidden = action.about is not None and action.about.pk not in visible
     return items, visible
 
 
@@ -274,10 +285,10 @@ def _print_context(request, meeting, *, detail):
     items, _visible = _agenda_for(request.user, meeting)
     listed = {item.case_id for item in items if item.case_id and not item.case_hidden}
     listed |= {
-        action.case_id
+        action.about.pk
         for item in items
         for action in item.carried_actions.all()
-        if action.case_id and not action.case_hidden
+        if action.about and not action.case_hidden
     }
     # A print is an export of every case it names.
     for case in Case.objects.filter(pk__in=listed).order_by("pk"):

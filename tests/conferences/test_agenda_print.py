@@ -137,3 +137,33 @@ def test_the_print_stylesheet_sets_a4_and_10_5pt_and_hides_navigation():
     assert "10.5pt" in css
     assert ".staff-header" in css and "display: none" in css
     assert "break-inside: avoid" in css
+
+
+def test_carried_actions_on_a_case_show_its_code_only_in_the_participants_print(client, world):
+    meeting = world["meeting"]
+    earlier = factories.meeting(
+        area=meeting.area, organiser=meeting.organiser, starts_in=-datetime.timedelta(days=30)
+    )
+    # The action's own case field is empty: its agenda item says which case it is about.
+    on_case = factories.agenda_item(meeting=earlier, case=world["case"])
+    action = factories.action_item(
+        agenda_item=on_case,
+        organisation=world["review"].presenting_organisation,
+        description="服薬の状況を訪問で確認",
+    )
+    carried = factories.agenda_item(meeting=meeting, order=3, kind="carried_over", title="持ち越し")
+    carried.carried_actions.add(action)
+
+    client.force_login(world["member"])
+    page = client.get(url("agenda_print", meeting)).text
+    assert "服薬の状況" not in page
+    assert page.count("K-PRINT-1") == 2  # the case item and the action on it
+
+    client.force_login(world["chair"])
+    page = client.get(url("agenda_run_of_show", meeting)).text
+    assert "服薬の状況を訪問で確認" in page
+
+    stranger = factories.user("stranger", organisations=[factories.organisation("遠くの機関")])
+    client.force_login(stranger)
+    page = client.get(reverse("staff:agenda_builder", args=[meeting.uid])).text
+    assert "服薬の状況" not in page and "K-PRINT-1" not in page

@@ -51,6 +51,12 @@ DEMO_PASSWORD = "tsunagu-demo-2026"
 # Every user the demo makes has an address here; --replace finds them by it.
 DEMO_EMAIL_DOMAIN = "tsunagu-demo.example"
 BATCH = 2000
+CANCELLATION_REASONS = (
+    "台風接近のため中止",
+    "会場の設備点検のため中止",
+    "検討する事例がないため中止",
+    "感染症の流行状況を踏まえ中止",
+)
 MEETING_CHUNK = 2000
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 PAST_DAYS = 730
@@ -775,6 +781,16 @@ class _Builder:
                     area_id=s.area_pk,
                     rrule=s.rrule,
                     organiser_id=s.organiser.pk,
+                    # The timing conferences.meetings.series_generate adds meetings with.
+                    start_time=s.start,
+                    end_time=(
+                        _at(self.today, s.start) + datetime.timedelta(minutes=s.minutes)
+                    ).time(),
+                    place=s.place[:200],
+                    visibility=s.visibility,
+                    legal_basis=s.legal_basis,
+                    chair_id=self.chair_of(s.organiser.pk),
+                    recorder_id=self.recorder_of(s.organiser.pk),
                 )
                 for s in series
             ],
@@ -1129,6 +1145,7 @@ class _Builder:
                 Meeting(
                     uid=uid,
                     series_id=m.series.pk if m.series else None,
+                    occurrence_on=m.day if m.series else None,
                     kind=m.kind,
                     level=m.level,
                     area_id=m.area_pk,
@@ -1143,6 +1160,15 @@ class _Builder:
                     recorder_id=self.recorder_of(m.organiser.pk),
                     status=status,
                     visibility=m.visibility,
+                    # A cancellation keeps its reason (chosen by the day: no extra draw).
+                    cancellation_reason=CANCELLATION_REASONS[
+                        m.day.toordinal() % len(CANCELLATION_REASONS)
+                    ]
+                    if status == Meeting.Status.CANCELLED
+                    else "",
+                    cancelled_at=starts_at - datetime.timedelta(days=3)
+                    if status == Meeting.Status.CANCELLED
+                    else None,
                 )
             )
         saved = Meeting.objects.bulk_create(rows, batch_size=BATCH)

@@ -394,11 +394,7 @@ def series_generate(
     today = today or timezone.localdate()
     end = today + relativedelta(months=months)
     dates = series_occurrence_dates(series=series, start=today, end=end)
-    existing = set(
-        Meeting.objects.filter(series=series, occurrence_on__in=dates).values_list(
-            "occurrence_on", flat=True
-        )
-    )
+    existing = _occurrences_taken(series=series, dates=dates)
     new = []
     for day in dates:
         if day in existing:
@@ -430,15 +426,35 @@ def series_generate(
             Meeting.objects.bulk_create(new)
     except IntegrityError:
         # Someone generated the same series at the same moment: add what is still missing.
-        taken = set(
-            Meeting.objects.filter(series=series, occurrence_on__in=dates).values_list(
-                "occurrence_on", flat=True
-            )
-        )
+        taken = _occurrences_taken(series=series, dates=dates)
         new = [meeting for meeting in new if meeting.occurrence_on not in taken]
         with transaction.atomic():
             Meeting.objects.bulk_create(new)
     return new
+
+
+def _occurrences_taken(*, series: MeetingSeries, dates: list[datetime.date]) -> set:
+    """The dates among `dates` that already have a meeting of the series: by the occurrence it
+    is, or, for meetings recorded without one (in the admin, or before occurrences were kept),
+    by the day it starts on."""
+    if not dates:
+        return set()
+    rows = Meeting.objects.filter(series=series).filter(
+        Q(occurrence_on__in=dates)
+        | Q(
+            occurrence_on=None,
+            starts_at__gte=_day_start(dates[0]),
+            starts_at__lt=_day_start(dates[-1] + datetime.timedelta(days=1)),
+        )
+    )
+    taken = set()
+    for occurrence_on, starts_at in rows.values_list("occurrence_on", "starts_at"):
+        taken.add(occurrence_on or timezone.localtime(starts_at).date())
+    return taken
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 # --- Writes: participants and pledges -------------------------------------------------------------

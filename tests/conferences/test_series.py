@@ -230,3 +230,13 @@ def test_confidential_series_is_hidden_from_others(client, setting):
     client.force_login(outsider)
     assert client.get(reverse("staff:series_detail", args=[series.pk])).status_code == 404
     assert client.post(reverse("staff:series_generate", args=[series.pk])).status_code == 404
+
+
+def test_meetings_recorded_without_an_occurrence_are_not_duplicated(setting):
+    """Meetings of a series entered in the admin (or before occurrences were kept) count for
+    the day they start on."""
+    district, centre, _ = setting
+    series = _series(district, centre, until=datetime.date(2027, 2, 28))
+    Meeting.objects.filter(series=series).update(occurrence_on=None)
+    assert meetings.series_generate(series=series, today=TODAY) == []
+    assert Meeting.objects.filter(series=series).count() == 3

@@ -446,8 +446,27 @@ def merge_texts(stored: str, mine: str) -> str:
     return "\n".join(merged)
 
 
+def _inline_parts(left: str, right: str) -> tuple[list, list]:
+    """Two versions of one line as (text, changed) parts, character by character (Japanese has
+    no spaces to split words at), so a one-character fix is marked as one character."""
+    left_parts, right_parts = [], []
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            left_parts.append((left[a1:a2], False))
+            right_parts.append((right[b1:b2], False))
+            continue
+        if a2 > a1:
+            left_parts.append((left[a1:a2], True))
+        if b2 > b1:
+            right_parts.append((right[b1:b2], True))
+    return left_parts, right_parts
+
+
 def side_by_side(left: str, right: str) -> list[dict]:
-    """Rows for a two-column view of two texts: each row has `left`, `right` and `changed`."""
+    """Rows for a two-column view of two texts, line by line: each row has `left` and `right`
+    (None where the line is only on the other side), `changed`, and `left_parts` and
+    `right_parts`: the line as (text, changed) pieces, for marking what changed within it."""
     left_lines = _clean(left).split("\n") if _clean(left) else []
     right_lines = _clean(right).split("\n") if _clean(right) else []
     rows = []
@@ -455,16 +474,32 @@ def side_by_side(left: str, right: str) -> list[dict]:
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal":
             rows.extend(
-                {"left": line, "right": line, "changed": False} for line in left_lines[a1:a2]
+                {
+                    "left": line,
+                    "right": line,
+                    "changed": False,
+                    "left_parts": [(line, False)],
+                    "right_parts": [(line, False)],
+                }
+                for line in left_lines[a1:a2]
             )
             continue
         lefts, rights = left_lines[a1:a2], right_lines[b1:b2]
         for index in range(max(len(lefts), len(rights))):
+            a = lefts[index] if index < len(lefts) else None
+            b = rights[index] if index < len(rights) else None
+            if a is not None and b is not None:
+                left_parts, right_parts = _inline_parts(a, b)
+            else:
+                left_parts = [(a, True)] if a is not None else []
+                right_parts = [(b, True)] if b is not None else []
             rows.append(
                 {
-                    "left": lefts[index] if index < len(lefts) else None,
-                    "right": rights[index] if index < len(rights) else None,
+                    "left": a,
+                    "right": b,
                     "changed": True,
+                    "left_parts": left_parts,
+                    "right_parts": right_parts,
                 }
             )
     return rows

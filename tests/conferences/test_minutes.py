@@ -212,7 +212,8 @@ def test_two_people_saving_the_same_item_the_later_is_refused_with_both_texts(wo
     assert "Someone else saved this item" in text or "他の人" in text
     # What they typed stays in the form, beside what is stored now.
     assert "記録者の要約</textarea>" in text
-    assert "<del>議長の要約</del>" in text and "<ins>記録者の要約</ins>" in text
+    # Side by side, what differs marked within the line.
+    assert "<del>議長</del>の要約" in text and "<ins>記録者</ins>の要約" in text
     # The form still carries the old version: saving again as is would be refused again.
     assert f'name="item-{world.report.pk}-version" value="1"' in text
 
@@ -830,6 +831,26 @@ def test_saving_one_item_is_a_handful_of_queries(client, world, django_assert_ma
     with django_assert_max_num_queries(16):
         response = client.post(save_url(item), item_post(item, "保存"))
     assert response.status_code == 302
+
+
+def test_side_by_side_marks_changed_lines_and_characters():
+    from conferences.minutes import side_by_side
+
+    rows = side_by_side("同じ行\n本人は自宅で生活\n消える行", "同じ行\n本人は施設で生活")
+    assert [row["changed"] for row in rows] == [False, True, True]
+    assert rows[1]["left_parts"] == [("本人は", False), ("自宅", True), ("で生活", False)]
+    assert rows[1]["right_parts"] == [("本人は", False), ("施設", True), ("で生活", False)]
+    assert (rows[2]["left"], rows[2]["right"], rows[2]["right_parts"]) == ("消える行", None, [])
+
+
+def test_merge_keeps_every_line_of_both_texts_once():
+    from conferences.minutes import merge_texts
+
+    stored = "共通\n議長が足した行"
+    mine = "共通\n記録者が足した行"
+    assert merge_texts(stored, mine) == "共通\n議長が足した行\n記録者が足した行"
+    assert merge_texts("", mine) == mine
+    assert merge_texts(stored, stored) == stored
 
 
 def test_htmx_save_from_a_stale_version_swaps_in_the_conflict(client, world):

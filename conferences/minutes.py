@@ -277,6 +277,7 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
     }
     if context["can_edit"]:
         context |= _writer_choices(meeting=meeting, participants=participants, items=items)
+        context["agency_suggestions"] = agency_suggestions(meeting=meeting)
         context["case_panels"] = _case_panels(
             user=user, items=[i for i in items if i.case_id and i.case_visible]
         )
@@ -300,19 +301,32 @@ def _writer_choices(*, meeting: Meeting, participants, items) -> dict:
         .select_related("user", "organisation")
         .order_by("organisation__reading", "organisation_id", "user__username")
     )
-    people = [
-        (
-            membership.user_id,
-            f"{membership.user.get_full_name() or membership.user.get_username()}"
-            f" ({membership.organisation.name})",
-            membership.organisation_id,
-        )
-        for membership in memberships
-    ]
+    # One choice per person (someone may belong to several of the organisations), each with
+    # the organisations it belongs to, so that the form can offer the chosen one's people.
+    people: dict[int, list] = {}
+    for membership in memberships:
+        name = membership.user.get_full_name() or membership.user.get_username()
+        entry = people.setdefault(membership.user_id, [name, [], []])
+        entry[1].append(membership.organisation.name)
+        entry[2].append(membership.organisation_id)
     return {
         "organisation_choices": [(pk, org.name) for pk, org in organisations.items()],
-        "people_choices": people,
+        "people_choices": [
+            (pk, f"{name} ({'、'.join(org_names)})", org_ids)
+            for pk, (name, org_names, org_ids) in people.items()
+        ],
     }
+
+
+def agency_suggestions(*, meeting: Meeting, limit: int = 300) -> list[str]:
+    """Names of agencies based in the meeting's area (and the areas under it), for the "another
+    agency" field's suggestions; any other agency can still be typed. One or two queries."""
+    area_ids = [area.pk for area in selectors.area_subtree(area=meeting.area)]
+    return list(
+        Organisation.objects.filter(is_agency=True, home_area_id__in=area_ids)
+        .order_by("reading", "pk")
+        .values_list("name", flat=True)[:limit]
+    )
 
 
 def action_choices(*, meeting: Meeting) -> dict:

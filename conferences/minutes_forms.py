@@ -23,6 +23,22 @@ class ItemMinutesForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class PersonSelect(forms.Select):
+    """A select of people whose options carry the ids of their organisations
+    (data-organisations), so static/js/minutes.js can offer the chosen organisation's people."""
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = organisations or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        organisation_ids = self.organisations.get(str(value))
+        if organisation_ids:
+            option["attrs"]["data-organisations"] = " ".join(str(pk) for pk in organisation_ids)
+        return option
+
+
 class ActionItemForm(forms.Form):
     description = forms.CharField(label=_("What"), max_length=300)
     organisation = forms.TypedChoiceField(
@@ -50,8 +66,15 @@ class ActionItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [("", "—"), *organisation_choices]
         self.fields["assignee"].choices = [("", "—")] + [
-            (pk, label) for pk, label, _org in people_choices
+            (pk, label) for pk, label, _orgs in people_choices
         ]
+        self.fields["assignee"].widget = PersonSelect(
+            organisations={str(pk): orgs for pk, _label, orgs in people_choices}
+        )
+        self.fields["assignee"].widget.choices = self.fields["assignee"].choices
+        self.fields["other_organisation"].widget.attrs.update(
+            {"list": "minutes-agencies", "autocomplete": "off"}
+        )
 
     def clean(self):
         data = super().clean()

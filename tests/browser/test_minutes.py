@@ -91,3 +91,27 @@ def test_record_an_item_with_an_action_approve_and_see_it_locked(browser, live_s
     assert section.find_elements(By.CSS_SELECTOR, "button.point-to-action") == []
     assert browser.find_elements(By.CSS_SELECTOR, "form.reopen-form")
     assert AgendaItem.objects.get(pk=item.pk).version == 2
+
+
+def test_person_list_offers_the_chosen_organisations_people(browser, live_server, make_user):
+    chair, meeting, item = minutes_meeting(make_user)
+    council = factories.organisation("ひばり野区社会福祉協議会")
+    worker = make_user("council.ito", organisations=[council], first_name="伊藤")
+    factories.participant(meeting=meeting, user=worker, organisation=council)
+    url = reverse("staff:minutes", args=[meeting.uid])
+    log_in(browser, live_server, chair, url)
+    browser.find_element(By.CSS_SELECTOR, f"#item-{item.pk} details.add-action summary").click()
+    organisation = browser.find_element(By.ID, f"id_item-{item.pk}-action-organisation")
+    person = f"#id_item-{item.pk}-action-assignee option"
+
+    def offered():
+        return [
+            option.get_attribute("value")
+            for option in browser.find_elements(By.CSS_SELECTOR, person)
+            if option.get_attribute("value") and not option.get_attribute("disabled")
+        ]
+
+    organisation.find_element(By.CSS_SELECTOR, f"option[value='{council.pk}']").click()
+    wait_for(browser, lambda _: offered() == [str(worker.pk)])
+    organisation.find_element(By.CSS_SELECTOR, f"option[value='{meeting.organiser_id}']").click()
+    wait_for(browser, lambda _: offered() == [str(chair.pk)])

@@ -181,11 +181,12 @@ def meeting_create(request):
             messages.success(request, _("The meeting was created."))
             return redirect("staff:meeting_detail", uid=meeting.uid)
     else:
-        mine = Membership.objects.filter(user=request.user).order_by("pk").first()
+        mine = Membership.objects.filter(user=request.user).order_by("-can_chair", "pk").first()
         form = meeting_forms.MeetingForm(
             user=request.user,
             initial={
                 "organiser": mine.organisation_id if mine else None,
+                "chair": request.user.pk if mine and mine.can_chair else None,
                 "recorder": request.user.pk,
                 "area": request.GET.get("area", ""),
             },
@@ -420,11 +421,12 @@ def series_create(request):
             messages.success(request, _("The series was created with its meetings."))
             return redirect("staff:series_detail", pk=series.pk)
     else:
-        mine = Membership.objects.filter(user=request.user).order_by("pk").first()
+        mine = Membership.objects.filter(user=request.user).order_by("-can_chair", "pk").first()
         form = meeting_forms.SeriesForm(
             user=request.user,
             initial={
                 "organiser": mine.organisation_id if mine else None,
+                "chair": request.user.pk if mine and mine.can_chair else None,
                 "starts_on": timezone.localdate(),
                 "area": request.GET.get("area", ""),
             },

@@ -64,9 +64,14 @@ class CaseAccess:
 
 
 def case_access(*, user, case: Case) -> CaseAccess:
-    organisation = selectors.case_access_organisation(user=user, case=case)
-    if organisation is not None:
-        return CaseAccess(organisation=organisation, meeting=None, can_change=True)
+    role = (
+        CaseRole.objects.filter(case=case, organisation__memberships__user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id")
+        .first()
+    )
+    if role is not None:
+        return CaseAccess(organisation=role.organisation, meeting=None, can_change=True)
     meeting = (
         Meeting.objects.filter(
             Q(chair=user) | Q(recorder=user),

@@ -18,6 +18,7 @@ from conferences.models import (
     Pledge,
 )
 from districts.models import Area, DistrictIssue
+from resources.models import Organisation
 
 
 def user_organisation_ids(*, user) -> list[int]:
@@ -52,14 +53,23 @@ def case_get_visible(*, user, public_id) -> Case:
 
 
 def case_access_organisation(*, user, case: Case):
-    """The organisation through which the user sees the case (None when only as chair/recorder)."""
+    """The organisation through which the user sees the case, for the audit trail: one of the
+    user's organisations on the case; else (chair or recorder of a meeting with the case on its
+    agenda) the user's own organisation, that of such a meeting's organiser first; None for
+    someone with no organisation."""
     role = (
         CaseRole.objects.filter(case=case, organisation__memberships__user=user)
         .select_related("organisation")
         .order_by("organisation__name")
         .first()
     )
-    return role.organisation if role else None
+    if role:
+        return role.organisation
+    own = Organisation.objects.filter(memberships__user=user).order_by("name", "pk")
+    organisers = Meeting.objects.filter(
+        Q(chair=user) | Q(recorder=user), agenda_items__case=case
+    ).values("organiser_id")
+    return own.filter(pk__in=organisers).first() or own.first()
 
 
 def pledge_covers(*, user, meeting: Meeting) -> bool:

@@ -99,7 +99,7 @@ def scene(make_user):
         legal_basis=LegalBasis.LONG_TERM_CARE,
         title="桜台 地域ケア個別会議",
     )
-    factories.agenda_item(meeting=with_case, case=case, title=f"{CODE} 事例検討")
+    item = factories.agenda_item(meeting=with_case, case=case, title=f"{CODE} 事例検討")
     without_case = factories.meeting(area=district, organiser=other, chair=users[CHAIR_WITHOUT])
     factories.agenda_item(meeting=without_case)
     for who in (OUTSIDE, OUTSIDE_PLEDGED):
@@ -126,6 +126,7 @@ def scene(make_user):
         "council": council,
         "clinic": clinic,
         "meeting": with_case,
+        "item": item,
         "users": users,
         "through": through,
     }
@@ -141,6 +142,8 @@ class Route:
     action: str = AuditEvent.Action.VIEW
     # Pages of a meeting: 200 for whoever sees the meeting, the case shown only to `allowed`.
     hides: bool = False
+    # Users who see the case but may not do this: refused (403 or 404), nothing changed.
+    refused: set = field(default_factory=set)
 
     def __str__(self):
         return f"{self.method} {self.name}"
@@ -148,6 +151,14 @@ class Route:
 
 def case_id(scene):
     return [scene["case"].public_id]
+
+
+def meeting_id(scene):
+    return [scene["meeting"].uid]
+
+
+def item_id(scene):
+    return [scene["meeting"].uid, scene["item"].pk]
 
 
 def edit_data(scene):
@@ -226,8 +237,62 @@ ROUTES = [
         allowed=CHANGERS,
         action=AuditEvent.Action.CHANGE,
     ),
-    # A meeting's page: open to staff who see the meeting, case material only to some.
-    Route("staff:meeting_detail", lambda s: [s["meeting"].uid], allowed=IN_MEETING, hides=True),
+    # Pages of the meeting: open to staff who see the meeting, case material only to some.
+    Route("staff:meeting_detail", meeting_id, allowed=IN_MEETING, hides=True),
+    Route("staff:agenda_builder", meeting_id, allowed=IN_MEETING, hides=True),
+    Route(
+        "staff:agenda_print",
+        meeting_id,
+        allowed=IN_MEETING,
+        hides=True,
+        action=AuditEvent.Action.EXPORT,
+    ),
+    Route("staff:minutes", meeting_id, allowed=IN_MEETING, hides=True),
+    # The chair's run of show: the chair's and the recorder's only.
+    Route(
+        "staff:agenda_run_of_show",
+        meeting_id,
+        allowed={CHAIR_WITH, RECORDER},
+        action=AuditEvent.Action.EXPORT,
+    ),
+    # Changes of the case from its item in the minutes: the meeting's chair and recorder.
+    Route(
+        "staff:minutes_case_plan",
+        item_id,
+        "POST",
+        lambda s: {
+            f"item-{s['item'].pk}-plan-goals": "見守りを続ける",
+            f"item-{s['item'].pk}-plan-monitoring_interval_months": 3,
+        },
+        allowed={CHAIR_WITH, RECORDER},
+        refused={MEMBER, OUTSIDE_PLEDGED},
+        action=AuditEvent.Action.CHANGE,
+    ),
+    Route(
+        "staff:minutes_case_review",
+        item_id,
+        "POST",
+        lambda s: {
+            f"item-{s['item'].pk}-review-next_review_on": (
+                TODAY + datetime.timedelta(days=30)
+            ).isoformat()
+        },
+        allowed={CHAIR_WITH, RECORDER},
+        refused={MEMBER, OUTSIDE_PLEDGED},
+        action=AuditEvent.Action.CHANGE,
+    ),
+    Route(
+        "staff:minutes_case_lead",
+        item_id,
+        "POST",
+        lambda s: {
+            f"item-{s['item'].pk}-lead-organisation": s["council"].pk,
+            f"item-{s['item'].pk}-lead-reason": "会議で決定",
+        },
+        allowed={CHAIR_WITH, RECORDER},
+        refused={MEMBER, OUTSIDE_PLEDGED},
+        action=AuditEvent.Action.CHANGE,
+    ),
 ]
 
 
@@ -273,6 +338,19 @@ def test_permission_matrix(client, scene, route, who):
     if route.hides:
         assert response.status_code == 200
         assert (CODE in response.text) == (who in route.allowed), who
+        # Showing the case is a read of it: recorded for those shown, not for the others.
+        shown = AuditEvent.objects.filter(user=user, case=scene["case"], action=route.action)
+        assert shown.exists() == (who in READERS or who in route.allowed), who
+        return
+
+    if who in route.refused:
+        assert response.status_code in (403, 404), response.status_code
+        assert CODE not in response.content.decode(errors="replace") or who in IN_MEETING
+        after = snapshot(scene)
+        assert {k: v for k, v in after.items() if k != "audit"} == {
+            k: v for k, v in before.items() if k != "audit"
+        }
+        assert not AuditEvent.objects.filter(user=user, action=AuditEvent.Action.CHANGE).exists()
         return
 
     if who in route.allowed:

@@ -877,3 +877,98 @@ def test_private_note_on_a_case_item_needs_the_case(client, world):
     response = client.post(url, {f"item-{world.case_item.pk}-note-text": "メモ"})
     assert response.status_code == 404
     assert not PrivateNote.objects.exists()
+
+
+# Who may do what, user by user
+
+
+def all_minutes_urls(w):
+    uid, item, case_item = w.meeting.uid, w.report.pk, w.case_item.pk
+    action = factories.action_item(agenda_item=w.case_item, organisation=w.centre, case=w.case)
+    proposal = CorrectionProposal.objects.create(
+        agenda_item=w.case_item, field="summary", text="案", proposed_by=w.member
+    )
+    gets = [page_url(w.meeting), reverse("staff:minutes_revisions", args=[uid])]
+    posts = [
+        reverse(name, args=[uid, pk])
+        for name, pk in [
+            ("staff:minutes_item_save", item),
+            ("staff:minutes_item_save", case_item),
+            ("staff:minutes_action_add", case_item),
+            ("staff:minutes_action_from_point", case_item),
+            ("staff:minutes_private_note", case_item),
+            ("staff:minutes_proposal_add", case_item),
+            ("staff:minutes_case_plan", case_item),
+            ("staff:minutes_case_lead", case_item),
+            ("staff:minutes_case_review", case_item),
+            ("staff:minutes_action_edit", action.pk),
+            ("staff:minutes_action_done", action.pk),
+            ("staff:minutes_proposal_decide", proposal.pk),
+        ]
+    ] + [
+        reverse(name, args=[uid])
+        for name in [
+            "staff:minutes_attendance",
+            "staff:minutes_circulate",
+            "staff:minutes_approve",
+            "staff:minutes_reopen",
+        ]
+    ]
+    return gets, posts
+
+
+def test_anonymous_is_sent_to_log_in_everywhere(client, world):
+    gets, posts = all_minutes_urls(world)
+    for url in gets:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+    for url in posts:
+        response = client.post(url, {})
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+    assert not AuditEvent.objects.exists()
+
+
+def test_case_item_urls_are_404_for_staff_who_may_not_see_the_case(client, world):
+    gets, posts = all_minutes_urls(world)
+    nobody = factories.user("no-membership")
+    for user in (world.stranger, nobody):
+        login(client, user)
+        for url in gets:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "K-MIN-0001" not in response.text
+        for url in posts:
+            if f"/items/{world.report.pk}/" in url or url.endswith(
+                ("/attendance/", "/circulate/", "/approve/", "/reopen/")
+            ):
+                continue
+            assert client.post(url, {}).status_code == 404, (user, url)
+    assert not AuditEvent.objects.exists()
+
+
+def test_who_sees_the_case_item_of_approved_minutes(client, world):
+    AgendaItem.objects.filter(pk=world.case_item.pk).update(summary="ケースの要約")
+    Minutes.objects.create(meeting=world.meeting, status=Minutes.Status.APPROVED)
+    lead_member = factories.user("lead-member", organisations=[world.centre])
+    other_chair = factories.user("other-chair", organisations=[world.far])
+    factories.meeting(area=world.district, organiser=world.far, chair=other_chair)
+    expectations = [
+        (lead_member, True, world.centre),  # same organisation as the case's lead
+        (world.doctor, True, world.clinic),  # an organisation with a role on the case
+        (world.chair, True, world.centre),  # chair of this meeting (and of the lead centre)
+        (world.member, True, None),  # a participant of the meeting: through the meeting
+        (other_chair, False, None),  # chair of a meeting without the case
+        (world.stranger, False, None),  # another organisation
+    ]
+    for user, sees, through in expectations:
+        AuditEvent.objects.all().delete()
+        login(client, user)
+        text = client.get(page_url(world.meeting)).text
+        assert ("ケースの要約" in text) is sees, user
+        events = list(AuditEvent.objects.values_list("case_id", "organisation_id", "action"))
+        if sees:
+            assert events == [
+                (world.case.pk, through.pk if through else None, AuditEvent.Action.VIEW)
+            ], user
+        else:
+            assert events == [], user

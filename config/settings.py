@@ -161,7 +161,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "つなぐ Tsunagu"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database search with a Japanese analyser (NFKC, kana folding, CJK bigrams) on SQLite
+# (FTS5) and PostgreSQL; README "Search" says how to move to Elasticsearch/OpenSearch.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backend", "SEARCH_CONFIG": "simple"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 # Staff networks (LGWAN) have no internet: no Gravatar lookups from the admin.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.sitemaps",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -70,12 +74,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Published public pages straight from the page cache, before sessions, locale or the DB.
+    "cms.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, but /staff/, /admin/ and the like keep the user's choice
+    # (cookie, Accept-Language) while the public site's language comes from its URL.
+    "cms.middleware.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,11 +144,31 @@ LOGOUT_REDIRECT_URL = "staff:login"
 # Japanese first; English always complete. Other public languages are the editors' choice.
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
+# More languages for the public site (README, "Languages"): e.g. PUBLIC_EXTRA_LANGUAGES=
+# "zh-hans,ko,vi,pt-br". Each becomes a Wagtail locale editors can translate pages into; the
+# site's own labels fall back to Japanese where a language has no catalogue yet.
+_EXTRA_LANGUAGE_NAMES = {
+    "zh-hans": "中文（简体）",
+    "zh-hant": "中文（繁體）",
+    "ko": "한국어",
+    "vi": "Tiếng Việt",
+    "pt-br": "Português",
+    "tl": "Tagalog",
+    "ne": "नेपाली",
+}
+LANGUAGES += [
+    (code, _EXTRA_LANGUAGE_NAMES.get(code, code))
+    for code in env_list("PUBLIC_EXTRA_LANGUAGES", "")
+    if code not in {"ja", "en"}
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
-WAGTAIL_I18N_ENABLED = False
+# Public pages exist per locale (Wagtail's locales; editors translate with the "Translate"
+# action of wagtail.contrib.simple_translation); /en/... is English, unprefixed is Japanese.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
@@ -207,6 +236,31 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
     "MAP_TILE_ATTRIBUTION",
     '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
 )
+
+# Published public pages are kept whole in the "public_pages" cache (cms.middleware) and the
+# cache is cleared whenever a page is published, unpublished, moved or deleted. The default is a
+# directory every worker on the machine shares (no database query for a cached page); with
+# several machines point PAGE_CACHE_DIR at a shared volume, or set PAGE_CACHE_BACKEND to
+# django.core.cache.backends.db.DatabaseCache (LOCATION tsunagu_page_cache, created by
+# cms/migrations). Pages also expire after PAGE_CACHE_SECONDS, so directory edits made in
+# /staff/ reach the public site within that time.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+_PAGE_CACHE_BACKEND = os.environ.get(
+    "PAGE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public_pages": {
+        "BACKEND": _PAGE_CACHE_BACKEND,
+        "LOCATION": (
+            "tsunagu_page_cache"
+            if _PAGE_CACHE_BACKEND.endswith("DatabaseCache")
+            else os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / "var" / "page-cache"))
+        ),
+        "TIMEOUT": PAGE_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tsunagu@localhost")

@@ -25,6 +25,30 @@ def _tasks_run_at_once():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _page_cache_in_memory():
+    """The public page cache (a shared directory in production) in local memory, so tests
+    never read pages another run left behind."""
+    from django.conf import settings
+
+    caches = {
+        **settings.CACHES,
+        "public_pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with no public page cached (the data behind them changes per test)."""
+    from django.core.cache import caches
+
+    caches["public_pages"].clear()
+    yield
+    caches["public_pages"].clear()
+
+
 @pytest.fixture
 def make_user(db, django_user_model):
     """Factory: make_user("sato", password=..., organisations=[org], role="保健師") -> saved user.

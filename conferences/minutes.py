@@ -128,9 +128,11 @@ def minutes_readable(*, roles: dict, minutes: Minutes | None) -> bool:
 def _minutes_for_write(*, meeting: Meeting, lock: bool = True) -> Minutes:
     """The meeting's minutes row (created as a draft on the first write), locked for the rest of
     the transaction; MinutesLocked when approved."""
-    minutes, _created = Minutes.objects.get_or_create(meeting=meeting)
-    if lock:
-        minutes = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    rows = Minutes.objects.select_for_update() if lock else Minutes.objects.all()
+    minutes = rows.filter(meeting=meeting).first()
+    if minutes is None:
+        # The first write: two writers may race here; get_or_create settles it on the unique key.
+        minutes, _created = Minutes.objects.get_or_create(meeting=meeting)
     if minutes.status == Minutes.Status.APPROVED:
         raise MinutesLocked()
     return minutes

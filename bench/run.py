@@ -58,6 +58,8 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 # of all districts must take under this many times one district page at scale 10.
 RATIO_TARGET = 3.0
 RATIO_TARGET_SCALE = 10
+# Saving one agenda item's minutes must cost under this many times a render of the dashboard.
+SAVE_TARGET = 2.0
 # Every page gets this many warm-up requests, and more (up to --warmup) while they take less than
 # this share of its --budget.
 MIN_WARMUP = 2
@@ -71,6 +73,8 @@ class Page:
     path: str
     as_staff: bool  # requested with the chair's session cookie
     constant_queries: bool = False  # the issue requires a count that does not grow with the data
+    save_item: int | None = None  # posts this agenda item's minutes (htmx) instead of a GET
+    version: int | None = None  # the item's version the next post starts from
     queries: int | None = None
     timings_ms: list[float] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # non-200 status codes seen
@@ -103,10 +107,12 @@ class ScaleRun:
         return next(page for page in self.pages if page.key == key)
 
 
-def bench_pages(areas: dict) -> list[Page]:
+def bench_pages(areas: dict, meeting: dict) -> list[Page]:
     def area_page(level: str, label: str) -> Page:
         code = areas[level]
         return Page(f"area_{level}", label, f"/staff/areas/{code}/", True, constant_queries=True)
+
+    meeting_path = f"/staff/meetings/{meeting['uid']}"
 
     return [
         Page("dashboard", "Staff dashboard (chair)", "/staff/", as_staff=True),
@@ -121,6 +127,27 @@ def bench_pages(areas: dict) -> list[Page]:
             constant_queries=True,
         ),
         Page("directory", "Staff directory list", "/staff/directory/", as_staff=True),
+        Page(
+            "agenda",
+            f"Agenda builder ({meeting['items']} items)",
+            f"{meeting_path}/agenda/",
+            as_staff=True,
+            constant_queries=True,
+        ),
+        Page(
+            "minutes",
+            f"Minutes ({meeting['items']} items)",
+            f"{meeting_path}/minutes/",
+            as_staff=True,
+            constant_queries=True,
+        ),
+        Page(
+            "minutes_save",
+            "Save one item's minutes (POST, htmx)",
+            f"{meeting_path}/minutes/items/{meeting['item']}/",
+            as_staff=True,
+            save_item=meeting["item"],
+        ),
         Page("home", "Public home page", "/", as_staff=False),
         Page("bare", "Bare Django view", "/bench/bare/", as_staff=False),  # bench/urls.py
     ]
@@ -365,7 +392,14 @@ def bench_queries(env: dict[str, str], *args: str, spec=None):
 
 
 def count_queries(env: dict[str, str], pages: list[Page]) -> None:
-    spec = [{"path": page.path, "user": DEMO_USER if page.as_staff else None} for page in pages]
+    spec = [
+        {
+            "path": page.path,
+            "user": DEMO_USER if page.as_staff else None,
+            "save_item": page.save_item,
+        }
+        for page in pages
+    ]
     for page, counted in zip(pages, bench_queries(env, spec=spec), strict=True):
         page.queries = counted["queries"]
         if counted["status"] != 200:
@@ -380,13 +414,31 @@ def time_pages(port: int, pages: list[Page], *, cookie: str, args: argparse.Name
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     warmup_ms = {page.key: [] for page in pages}
 
+    csrf_token = re.search(r"csrftoken=([^;]+)", cookie)
+
     def get(page: Page) -> float:
         headers = {"Cookie": cookie} if page.as_staff else {}
+        method, body = "GET", None
+        if page.save_item is not None:
+            # As the page's htmx posts it: the form at the version the last answer showed.
+            method = "POST"
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "HX-Request": "true",
+                    "X-CSRFToken": csrf_token.group(1) if csrf_token else "",
+                    "Referer": f"https://127.0.0.1:{port}{page.path}",
+                }
+            )
+            body = urlencode(item_save_form(page.save_item, page.version or 1))
         started = time.perf_counter()
-        answer = request(port, "GET", page.path, connection=connection, headers=headers)
+        answer = request(port, method, page.path, connection=connection, headers=headers, body=body)
+        elapsed = (time.perf_counter() - started) * 1000
         if answer.status != 200:
             page.failures.append(answer.status)
-        return (time.perf_counter() - started) * 1000
+        if page.save_item is not None:
+            page.version = saved_version(answer.body, page.save_item, page.version)
+        return elapsed
 
     def warming(page: Page) -> bool:
         done = warmup_ms[page.key]
@@ -409,6 +461,22 @@ def time_pages(port: int, pages: list[Page], *, cookie: str, args: argparse.Name
                 page.timings_ms.append(get(page))
     finally:
         connection.close()
+
+
+def item_save_form(pk: int, version: int) -> dict[str, str]:
+    """The fields bench/queries.py's item_save_data posts (the minutes page's per-item form)."""
+    prefix = f"item-{pk}"
+    return {
+        f"{prefix}-summary": "本人・家族の意向を確認した。\n通所の回数を週2回に増やす。",
+        f"{prefix}-decisions": "次回の会議で経過を確認する。",
+        f"{prefix}-version": str(version),
+    }
+
+
+def saved_version(body: bytes, pk: int, previous: int | None) -> int | None:
+    """The item's version after a save, from the fragment the server answered with."""
+    match = re.search(rf'id="item-{pk}"[^>]*data-version="(\d+)"'.encode(), body)
+    return int(match.group(1)) if match else previous
 
 
 def busy_cpu_seconds() -> float | None:
@@ -459,8 +527,12 @@ def measure_scale(scale: int, *, workdir: Path, migrated: Path, args) -> ScaleRu
     env = bench_environment(workdir, database=database)
     seed_seconds = manage(env, "seed_demo", f"--scale={scale}")
     areas = bench_queries(env, "--areas")
-    run = ScaleRun(scale, areas, bench_pages(areas), seed_seconds)
+    meeting = bench_queries(env, "--meeting")
+    run = ScaleRun(scale, areas, bench_pages(areas, meeting), seed_seconds)
     count_queries(env, run.pages)
+    for page in run.pages:
+        if page.save_item is not None:
+            page.version = bench_queries(env, "--version", str(page.save_item))["version"]
 
     port = free_port()
     log_path = database.parent / "gunicorn.log"
@@ -594,6 +666,24 @@ def ratio_section(runs: list[ScaleRun]) -> list[str]:
     return lines
 
 
+def save_section(runs: list[ScaleRun]) -> list[str]:
+    lines = [
+        "## Saving one item's minutes / rendering the staff dashboard (medians)",
+        "",
+        f"Target: under {SAVE_TARGET:.0f}× (the minutes of a {runs[0].page('minutes').label}).",
+        "",
+        "| Scale | Save (ms) | Dashboard (ms) | Ratio | Target |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for run in runs:
+        save, dashboard = run.page("minutes_save").median(), run.page("dashboard").median()
+        ratio = save / dashboard
+        verdict = "PASS" if ratio < SAVE_TARGET else "FAIL"
+        lines.append(f"| {run.scale} | {save:.1f} | {dashboard:.1f} | {ratio:.2f}× | {verdict} |")
+    lines.append("")
+    return lines
+
+
 def report(runs: list[ScaleRun], *, args, when: datetime.datetime, seconds: float) -> str:
     scales = " and ".join(str(run.scale) for run in runs)
     lines = [
@@ -614,6 +704,7 @@ def report(runs: list[ScaleRun], *, args, when: datetime.datetime, seconds: floa
     if len(runs) > 1:
         lines += growth_section(runs[0], runs[-1])
     lines += ratio_section(runs)
+    lines += save_section(runs)
     for run in runs:
         for page in run.pages:
             if page.failures:

@@ -1,15 +1,18 @@
 """The project's URLs plus a bare view: the floor every page pays (WSGI, middleware, routing)."""
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
+
+from config import urls as project_urls
 
 
 def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+# The project's patterns themselves, not include()d: the public site's i18n_patterns must stay
+# at the top level. The bare view comes first, as Wagtail's last pattern catches every path.
 urlpatterns = [
-    # Before config.urls, whose last pattern (Wagtail) catches every path.
     path("bench/bare/", bare, name="bench_bare"),
-    path("", include("config.urls")),
+    *project_urls.urlpatterns,
 ]

@@ -24,6 +24,8 @@ from conferences.models import (
     AgendaItem,
     Case,
     CaseRole,
+    Consent,
+    LeadChange,
     LegalBasis,
     Meeting,
     MeetingKind,
@@ -34,6 +36,7 @@ from conferences.models import (
     Minutes,
     MinutesRevision,
     Participant,
+    SupportPlan,
 )
 from districts.demo import MUNICIPALITY_NAME, DemoIssue, DemoTerritory, demo_uuid
 from districts.models import TargetGroup
@@ -58,6 +61,16 @@ CANCELLATION_REASONS = (
     "感染症の流行状況を踏まえ中止",
 )
 MEETING_CHUNK = 2000
+CONSENT_SCOPES = (
+    "支援に関わる機関の間で、生活状況と支援内容を共有する",
+    "医療・介護の関係機関と、心身の状況と支援方針を共有する",
+    "地域ケア会議での事例検討のために、必要な範囲で共有する",
+)
+PLAN_GOALS = (
+    "住み慣れた地域で安心して暮らし続けられるよう、見守りと相談の体制を整える。",
+    "家族の負担を軽くし、必要なサービスにつながる。",
+    "定期的な訪問で状況を確認し、変化があれば早めに関係機関で共有する。",
+)
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 PAST_DAYS = 730
 FUTURE_DAYS = 92
@@ -563,6 +576,7 @@ class _Builder:
                     )
                 )
         saved = Case.objects.bulk_create(rows, batch_size=BATCH)
+        consent_of = self.build_case_records(planned, saved)
         roles = []
         for case, row in zip(planned, saved, strict=True):
             case.pk = row.pk
@@ -579,10 +593,54 @@ class _Builder:
                         organisation_id=org.pk,
                         role=f"主担当：{role}" if is_lead else role,
                         contact_person=contact[:100],
+                        consent_id=consent_of.get(row.pk),
                     )
                 )
         CaseRole.objects.bulk_create(roles, batch_size=BATCH)
         return planned
+
+    def build_case_records(self, planned: list[_Case], saved: list[Case]) -> dict[int, int]:
+        """The first entry of each case's lead history, the person's consent (本人同意) for most
+        cases (to every organisation, or to those on the case), and a first support plan for
+        cases on a plan. Case id → its consent's id. Drawn from a generator of its own, so the
+        rest of the demo gets the same numbers with or without these records."""
+        rng = random.Random(self.today.toordinal() * 31 + len(saved))
+        consents, covered, leads, plans = [], [], [], []
+        for case, row in zip(planned, saved, strict=True):
+            leads.append(LeadChange(case_id=row.pk, organisation_id=case.lead.pk))
+            draw = rng.random()
+            if draw < 0.85:
+                consents.append(
+                    Consent(
+                        case_id=row.pk,
+                        given_on=case.opened_on,
+                        scope=rng.choice(CONSENT_SCOPES),
+                        covers_all=draw < 0.6,
+                    )
+                )
+                covered.append([] if draw < 0.6 else [case.lead, *case.partners])
+            if row.support_level == Case.SupportLevel.SUPPORT_PLAN:
+                plans.append(
+                    SupportPlan(
+                        case_id=row.pk,
+                        number=1,
+                        goals=f"{case.theme}。{rng.choice(PLAN_GOALS)}",
+                        monitoring_interval_months=rng.choice([1, 3, 3, 6]),
+                        next_review_on=case.next_review_on,
+                    )
+                )
+        Consent.objects.bulk_create(consents, batch_size=BATCH)
+        Consent.organisations.through.objects.bulk_create(
+            [
+                Consent.organisations.through(consent_id=consent.pk, organisation_id=org.pk)
+                for consent, orgs in zip(consents, covered, strict=True)
+                for org in orgs
+            ],
+            batch_size=BATCH,
+        )
+        LeadChange.objects.bulk_create(leads, batch_size=BATCH)
+        SupportPlan.objects.bulk_create(plans, batch_size=BATCH)
+        return {consent.case_id: consent.pk for consent in consents}
 
     def surname(self, user_pk: int) -> str:
         return self.surnames.get(user_pk, "")

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from conferences import meeting_forms, meetings, selectors, services
-from conferences.models import AuditEvent, Meeting, Membership, Minutes, Participant
+from conferences import meeting_forms, meetings, selectors
+from conferences.models import Meeting, Membership, Minutes
 from conferences.workshops import workshop_organisation_choices
 from resources import selectors as resource_selectors
 from resources.models import Organisation
@@ -130,23 +130,12 @@ def _pledge_form(meeting: Meeting, data=None):
 def meeting_detail(request, uid):
     meeting = meetings.meeting_get_visible(user=request.user, uid=uid)
     agenda = meetings.meeting_case_items(user=request.user, meeting=meeting)
-    shown_cases = {item.case for item in agenda if item.case_id and not item.case_hidden}
-    if shown_cases:
-        # The page shows these cases' codes and minutes: a read of case data.
-        through = (
-            Participant.objects.filter(meeting=meeting, user=request.user)
-            .select_related("organisation")
-            .first()
-        )
-        for case in sorted(shown_cases, key=lambda c: c.pk):
-            services.audit_record(
-                user=request.user,
-                case=case,
-                action=AuditEvent.Action.VIEW,
-                organisation=through.organisation if through else None,
-                meeting=meeting,
-                detail="staff:meeting_detail",
-            )
+    # The page shows these cases' codes and minutes: a read of case data, audited (one insert).
+    meetings.meeting_page_audit(
+        user=request.user,
+        meeting=meeting,
+        case_ids={item.case_id for item in agenda if item.case_id and not item.case_hidden},
+    )
     context = _participant_context(request, meeting)
     context.update(
         {

@@ -18,11 +18,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from conferences import selectors
+from conferences import selectors, services
 from conferences.models import (
     ActionItem,
     AgendaItem,
+    AuditEvent,
     Case,
+    CaseRole,
     Meeting,
     MeetingSeries,
     MeetingVisibility,
@@ -533,6 +535,42 @@ def pledge_record(
         meeting=meeting if scope == Pledge.Scope.MEETING else None,
         series_id=meeting.series_id if scope == Pledge.Scope.SERIES else None,
         recorded_by=user,
+    )
+
+
+def meeting_page_audit(*, user, meeting: Meeting, case_ids: set[int]) -> None:
+    """Audit the reading of the cases shown on a meeting's page, each through the user's
+    organisation on the case, else the one they take part in the meeting for, else their
+    first organisation (three queries at most, whatever the number of cases)."""
+    if not case_ids:
+        return
+    own = Membership.objects.filter(user=user).values("organisation_id")
+    through_role = {}
+    for case_id, organisation_id in (
+        CaseRole.objects.filter(case_id__in=case_ids, organisation_id__in=own)
+        .order_by("organisation__name", "organisation_id")
+        .values_list("case_id", "organisation_id")
+    ):
+        through_role.setdefault(case_id, organisation_id)
+    fallback = (
+        Participant.objects.filter(meeting=meeting, user=user)
+        .order_by("pk")
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if fallback is None:
+        fallback = (
+            Membership.objects.filter(user=user)
+            .order_by("organisation__name", "organisation_id")
+            .values_list("organisation_id", flat=True)
+            .first()
+        )
+    services.audit_record_many(
+        user=user,
+        case_organisations={case_id: through_role.get(case_id, fallback) for case_id in case_ids},
+        action=AuditEvent.Action.VIEW,
+        meeting=meeting,
+        detail="staff:meeting_detail",
     )
 
 

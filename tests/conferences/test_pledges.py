@@ -54,7 +54,7 @@ def test_outside_participant_sees_the_case_only_once_their_pledge_covers_the_mee
     client, setting, settings
 ):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    _, _, council, organiser, volunteer, _, meeting, case = setting
+    _, centre, council, organiser, volunteer, _, meeting, case = setting
     client.force_login(organiser)
     client.post(
         reverse("staff:meeting_participant_add", args=[meeting.uid]),
@@ -95,11 +95,15 @@ def test_outside_participant_sees_the_case_only_once_their_pledge_covers_the_mee
     assert "K-SECRET-1" in html
     # Seeing the case material is a read of case data: audited, with no case content.
     event = AuditEvent.objects.get(user=volunteer, case=case)
-    assert (event.action, event.meeting, event.detail) == (
+    assert (event.action, event.meeting, event.detail, event.organisation) == (
         AuditEvent.Action.VIEW,
         meeting,
         "staff:meeting_detail",
+        council,  # the organisation they take part for
     )
+    # The organiser reads it through their organisation's role on the case.
+    events = AuditEvent.objects.filter(user=organiser, case=case)
+    assert events.exists() and {event.organisation for event in events} == {centre}
     html = _page(client, organiser, meeting).text
     assert "Needs a pledge" not in html
 

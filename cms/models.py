@@ -40,6 +40,10 @@ class BasePage(RoutablePageMixin, Page):
     sub-routes for the pages that have them (RoutablePageMixin), and no userbar or preview in
     the cache."""
 
+    # Site search (cms.search) also reads the promote tab's search description: editors put
+    # readings and other spellings there (さんごけあ for 産後ケア), since kanji have none.
+    search_fields = [*Page.search_fields, index.SearchField("search_description")]
+
     class Meta:
         abstract = True
 
@@ -91,7 +95,7 @@ class HomePage(BasePage):
         FieldPanel("body"),
         FieldPanel("how_to_consult"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["wagtailcore.Page"]
 
     class Meta:
@@ -112,7 +116,7 @@ class IndexPage(BasePage):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.HomePage", "cms.IndexPage"]
     subpage_types = ["cms.CentrePage", "cms.DistrictPage", "cms.StandardPage", "cms.IndexPage"]
 
@@ -206,7 +210,7 @@ class CentrePage(BasePage):
         ),
     ]
     search_fields = [
-        *Page.search_fields,
+        *BasePage.search_fields,
         index.SearchField("role"),
         index.SearchField("handles"),
         index.SearchField("who_for"),
@@ -244,7 +248,7 @@ class DistrictPage(BasePage):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("area"), FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.IndexPage"]
     subpage_types = ["cms.StandardPage"]
 
@@ -273,7 +277,7 @@ class DirectoryPage(BasePage):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = []
     max_count_per_parent = 1
@@ -327,7 +331,7 @@ class EventIndexPage(BasePage):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.EventPage"]
 
@@ -374,7 +378,7 @@ class EventPage(BasePage):
         FieldPanel("body"),
     ]
     search_fields = [
-        *Page.search_fields,
+        *BasePage.search_fields,
         index.SearchField("summary"),
         index.SearchField("place"),
         index.SearchField("body"),
@@ -425,7 +429,7 @@ class NewsPage(BasePage):
         FieldPanel("body"),
     ]
     search_fields = [
-        *Page.search_fields,
+        *BasePage.search_fields,
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("date"),
@@ -445,7 +449,7 @@ class StandardPage(BasePage):
     body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [*BasePage.search_fields, index.SearchField("intro"), index.SearchField("body")]
     subpage_types = ["cms.StandardPage"]
 
     class Meta:

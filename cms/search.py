@@ -84,18 +84,22 @@ def pages_search(*, query: str, language_code: str | None = None) -> list[Page]:
 
 
 def page_text(page: Page) -> str:
-    """What a page says besides its title, as indexed (rich text and blocks as plain text)."""
+    """What a page says besides its title, as indexed (rich text and blocks as plain text), the
+    search description last (it holds readings and other spellings rather than prose)."""
     page = page.specific
+    fields = [
+        field
+        for field in page.get_search_fields()
+        if isinstance(field, SearchField) and field.field_name != "title"
+    ]
+    fields.sort(key=lambda field: field.field_name == "search_description")
     parts = []
-    if page.search_description:
-        parts.append(page.search_description)
-    for field in page.get_search_fields():
-        if isinstance(field, SearchField) and field.field_name != "title":
-            value = field.get_value(page)
-            if isinstance(value, (list, tuple)):
-                value = " ".join(str(item) for item in value)
-            if value:
-                parts.append(str(value))
+    for field in fields:
+        value = field.get_value(page)
+        if isinstance(value, (list, tuple)):
+            value = " ".join(str(item) for item in value)
+        if value:
+            parts.append(str(value))
     return " ".join(parts)
 
 

@@ -138,3 +138,35 @@ def test_list_filters_and_cancelled_shown_as_such(client, setting):
     fragment = client.get(url, {"kind": MeetingKind.WORKSHOP}, headers={
         "HX-Request": "true", "HX-Target": "meeting-results"}).text  # fmt: skip
     assert fragment.lstrip().startswith('<div id="meeting-results">') and "研修会" in fragment
+
+
+def test_meeting_page_queries_do_not_grow_with_participants_and_cases(client, setting):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, district, centre, member = setting
+    meeting = factories.meeting(area=district, organiser=centre, chair=member)
+    client.force_login(member)
+    url = reverse("staff:meeting_detail", args=[meeting.uid])
+
+    def add(n):
+        for i in range(n):
+            org = factories.organisation(f"参加機関{meeting.participants.count()}-{i}")
+            person = factories.user(organisations=[org])
+            Participant.objects.create(
+                meeting=meeting, organisation=org, user=person, is_external=i % 2 == 0
+            )
+            case = factories.case(district=district, lead=centre)
+            factories.agenda_item(
+                meeting=meeting, case=case, order=meeting.agenda_items.count() + 1
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    add(2)
+    few = count()
+    add(6)
+    assert count() == few

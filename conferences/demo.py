@@ -36,6 +36,7 @@ from conferences.models import (
     Minutes,
     MinutesRevision,
     Participant,
+    Pledge,
     SupportPlan,
 )
 from districts.demo import MUNICIPALITY_NAME, DemoIssue, DemoTerritory, demo_uuid
@@ -54,6 +55,7 @@ DEMO_PASSWORD = "tsunagu-demo-2026"
 # Every user the demo makes has an address here; --replace finds them by it.
 DEMO_EMAIL_DOMAIN = "tsunagu-demo.example"
 BATCH = 2000
+OUTSIDE_TAGS = ("volunteers", "neighbourhood")
 CANCELLATION_REASONS = (
     "台風接近のため中止",
     "会場の設備点検のため中止",
@@ -405,6 +407,9 @@ class _Builder:
         for issues in self.issues_by_area.values():
             issues.sort(key=lambda issue: issue.raised_on)
         self.counts = {"meetings": 0}
+        # 民生委員 and 町会 take part as outside participants, bound by a pledge (誓約書).
+        self.outside_orgs = {o.pk for o in directory.orgs if o.tag in OUTSIDE_TAGS}
+        self.pledged: set[tuple] = set()
 
     # --- lookups ---
 
@@ -1269,6 +1274,8 @@ class _Builder:
                 )
         saved_items = AgendaItem.objects.bulk_create(items, batch_size=BATCH)
         Participant.objects.bulk_create(participants, batch_size=BATCH)
+        series_of = {row.pk: row.series_id for row in saved}
+        Pledge.objects.bulk_create(self.pledges_of(participants, series_of), batch_size=BATCH)
         Minutes.objects.bulk_create(minutes, batch_size=BATCH)
 
         actions = []
@@ -1354,6 +1361,7 @@ class _Builder:
                     organisation_id=org_pk,
                     user_id=user_pk or self.primary(org_pk),
                     role=role,
+                    is_external=org_pk in self.outside_orgs,
                     attended=(role == Participant.Role.CHAIR or rng.random() < 0.92)
                     if held
                     else None,
@@ -1370,6 +1378,31 @@ class _Builder:
                 )
             )
         return result
+
+    def pledges_of(self, participants, series_of: dict) -> list[Pledge]:
+        """Outside participants' pledges (誓約書): for every meeting of the series, or for the one
+        meeting. One person in ten has not signed yet (chosen by the ids: no draw), so meeting
+        pages show who still needs one."""
+        pledges = []
+        for p in participants:
+            if not p.is_external or p.user_id is None:
+                continue
+            series_id = series_of.get(p.meeting_id)
+            key = (p.user_id, series_id) if series_id else (p.user_id, -p.meeting_id)
+            if key in self.pledged or (p.user_id + abs(key[1])) % 10 == 0:
+                continue
+            self.pledged.add(key)
+            pledges.append(
+                Pledge(
+                    user_id=p.user_id,
+                    organisation_id=p.organisation_id,
+                    signed_on=self.first_day,
+                    scope=Pledge.Scope.SERIES if series_id else Pledge.Scope.MEETING,
+                    series_id=series_id,
+                    meeting_id=None if series_id else p.meeting_id,
+                )
+            )
+        return pledges
 
     def minutes_text(self, item: _Item) -> tuple[str, str]:
         rng = self.rng

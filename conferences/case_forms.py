@@ -64,14 +64,15 @@ class ConsentForm(CaseForm):
         queryset=Organisation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("The organisations on the case; add others after their role is agreed."),
+        help_text=_("Agencies on the case or serving its district."),
     )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = Organisation.objects.filter(
-            case_roles__case=case
-        ).order_by("reading", "name")
+        chosen = self.data.getlist("organisations") if self.is_bound else []
+        self.fields["organisations"].queryset = cases.agencies_near(
+            case=case, chosen=[pk for pk in chosen if str(pk).isdigit()]
+        )
         self.fields["organisations"].label_from_instance = lambda org: org.name
 
     def clean_given_on(self):
@@ -127,7 +128,10 @@ class RoleAddForm(CaseForm):
 
     def __init__(self, *args, case: Case, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = cases.agencies_to_add(case=case)
+        chosen = self.data.get("organisation", "") if self.is_bound else ""
+        self.fields["organisation"].queryset = cases.agencies_to_add(
+            case=case, chosen=[chosen] if str(chosen).isdigit() else []
+        )
         # With htmx, choosing an organisation tells at once whether a consent covers it.
         self.fields["organisation"].widget.attrs.update(
             {

@@ -363,8 +363,12 @@ def role_check(request, public_id):
     """With htmx, as the organisation is chosen: whether a consent on record covers it (or a
     meeting with a legal basis must be named). Reads the consents: audited."""
     case, access = _changeable(request, public_id)
-    organisation = cases.agencies_to_add(case=case).filter(pk=request.GET.get("organisation") or 0)
-    organisation = organisation.first()
+    chosen = request.GET.get("organisation", "")
+    organisation = (
+        cases.agencies_to_add(case=case, chosen=[chosen]).filter(pk=chosen).first()
+        if chosen.isdigit()
+        else None
+    )
     consent = (
         services.consent_covers(case=case, organisation=organisation) if organisation else None
     )

@@ -336,11 +336,27 @@ def plan_services_offered(*, case: Case, chosen=()) -> QuerySet[Service]:
     )
 
 
-def agencies_to_add(*, case: Case) -> QuerySet[Organisation]:
-    """Agencies of the directory not yet on the case."""
+def agencies_near(*, case: Case, chosen=()) -> QuerySet[Organisation]:
+    """The agencies a form about the case offers: those on the case, those serving its district
+    (or the region or municipality above it, or based there), and any already chosen. The whole
+    directory would make every case page carry thousands of options."""
+    district = case.district
+    areas = [district.pk, district.parent_id]
+    if district.parent_id:
+        areas.append(district.parent.parent_id)
+    areas = [pk for pk in areas if pk]
     on_case = CaseRole.objects.filter(case=case).values("organisation_id")
+    serving = Organisation.objects.filter(
+        Q(areas_served__in=areas) | Q(home_area_id__in=areas)
+    ).values("pk")
     return (
         Organisation.objects.filter(is_agency=True)
-        .exclude(pk__in=on_case)
+        .filter(Q(pk__in=on_case) | Q(pk__in=serving) | Q(pk__in=[int(pk) for pk in chosen]))
         .order_by("reading", "name", "pk")
     )
+
+
+def agencies_to_add(*, case: Case, chosen=()) -> QuerySet[Organisation]:
+    """Agencies offered for bringing onto the case: near it (agencies_near), not yet on it."""
+    on_case = CaseRole.objects.filter(case=case).values("organisation_id")
+    return agencies_near(case=case, chosen=chosen).exclude(pk__in=on_case)

@@ -498,9 +498,18 @@ class _Builder:
             planned, users, strict=True
         ):
             self.surnames[user.pk] = last
+            # The organisation's first person (a listed account where there is one) administers
+            # it: reads its audit trail.
+            is_admin = org.pk not in self.staff
             self.staff.setdefault(org.pk, []).append(_Staff(user.pk, role, can_chair))
             memberships.append(
-                Membership(user_id=user.pk, organisation_id=org.pk, role=role, can_chair=can_chair)
+                Membership(
+                    user_id=user.pk,
+                    organisation_id=org.pk,
+                    role=role,
+                    can_chair=can_chair,
+                    is_admin=is_admin,
+                )
             )
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
 

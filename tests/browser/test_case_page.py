@@ -33,7 +33,11 @@ def open_form(browser, section):
 def test_consent_before_sharing_in_place(browser, live_server, make_user):
     _, _, district = factories.area_tree()
     centre = factories.organisation("桜台地域包括支援センター")
-    clinic = factories.organisation("桜台クリニック", kind=Organisation.Kind.MEDICAL)
+    # Offered in the form as it is based in the case's district.
+    clinic = factories.organisation(
+        "桜台クリニック", kind=Organisation.Kind.MEDICAL, home_area=district
+    )
+    elsewhere = factories.organisation("遠くの病院", kind=Organisation.Kind.MEDICAL)
     case = factories.case(district=district, lead=centre, code="K26-05050")
     user = make_user("sato.hanako", organisations=[centre])
     url = reverse("staff:case_detail", args=[case.public_id])
@@ -43,6 +47,11 @@ def test_consent_before_sharing_in_place(browser, live_server, make_user):
 
     # Choosing the organisation says that no consent covers it yet.
     open_form(browser, "roles")
+    offered = Select(browser.find_element(By.ID, "id_role_organisation")).options
+    assert [option.text for option in offered if option.get_attribute("value")] == [
+        "桜台クリニック"
+    ]
+    assert elsewhere.name not in browser.page_source
     Select(browser.find_element(By.ID, "id_role_organisation")).select_by_visible_text(
         "桜台クリニック"
     )

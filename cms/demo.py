@@ -8,10 +8,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from cms import demo_pages
 from cms.models import HomePage
 from conferences.demo import DEMO_EMAIL_DOMAIN, DemoAccount
 from districts.demo import MUNICIPALITY_NAME, DemoTerritory
+from resources.demo import DemoDirectory
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 EDITORS_GROUP = "Editors"  # made by Wagtail's initial migration
@@ -52,12 +55,26 @@ HOME_BODY = "".join(
 )
 
 
-def build_site(*, territory: DemoTerritory, password_hash: str, today: datetime.date) -> list[str]:
-    """Give the home page its text and make the Wagtail accounts. Returns the usernames that
-    already existed and were left as they were (their passwords are not the demo's)."""
+def build_site(
+    *,
+    territory: DemoTerritory,
+    password_hash: str,
+    today: datetime.date,
+    directory: DemoDirectory | None = None,
+) -> list[str]:
+    """Give the home page its text, build the public site's pages (cms.demo_pages) and make
+    the Wagtail accounts. Returns the usernames that already existed and were left as they
+    were (their passwords are not the demo's)."""
     with transaction.atomic():
         _publish_home_page(territory=territory)
+        if directory is not None:
+            with disable_reference_index_auto_update():
+                demo_pages.build_pages(territory=territory, directory=directory, today=today)
         return _make_accounts(password_hash=password_hash, today=today)
+
+
+def delete_site_pages() -> None:
+    demo_pages.delete_pages()
 
 
 def _publish_home_page(*, territory: DemoTerritory) -> None:

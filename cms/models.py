@@ -18,6 +18,7 @@ import datetime
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -56,6 +57,9 @@ class BasePage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["home"] = selectors.home_of(page=self)
+        context["meta_description"] = strip_tags(
+            self.search_description or getattr(self, "intro", "") or ""
+        ).strip()
         # Read once, when the template first asks (a route may set translation_suffix first).
         context["languages"] = LanguageLinks(page=self, request=request, context=context)
         return context
@@ -315,6 +319,7 @@ class DirectoryPage(BasePage):
             map_points=selectors.map_points([entry]),
             map_tiles=selectors.map_tiles(),
             translation_suffix=f"o/{uuid}/",
+            meta_description=organisation.description,
         )
         return self.render(
             request, context_overrides=context, template="cms/directory_organisation.html"
@@ -390,7 +395,7 @@ class EventPage(BasePage):
     class Meta:
         verbose_name = _("event page")
 
-    @path("event.ics")
+    @path("ics/")
     def ics(self, request):
         response = HttpResponse(
             selectors.event_ics(event=self, url=self.get_full_url(request)),

@@ -173,6 +173,7 @@ class Command(BaseCommand):
                 "public site",
                 cms_demo.build_site,
                 territory=territory,
+                directory=directory,
                 password_hash=password_hash,
                 today=today,
             )
@@ -250,6 +251,7 @@ def delete_demo() -> None:
             resources_demo.demo_organisations(area_ids=area_ids).values_list("pk", flat=True)
         )
         cms_demo.delete_site_accounts()
+        cms_demo.delete_site_pages()
         conferences_demo.delete_work(area_ids=area_ids, organisation_ids=organisation_ids)
         resources_demo.delete_directory(area_ids=area_ids)
         districts_demo.delete_territory()

@@ -425,17 +425,26 @@ def item_minutes_save(
     detail: str = "minutes:item_save",
 ) -> AgendaItem:
     """Save an item's summary and decisions, only if it is still at `expected_version` (raises
-    ItemConflict with the stored item otherwise). Creates the minutes on the first save."""
+    ItemConflict with the stored item otherwise). Creates the minutes on the first save. Saving
+    the text that is stored already changes nothing, whatever the version (the version stays, so
+    no one else's save is refused for it)."""
     meeting = item.meeting
     _require_writer(user=user, meeting=meeting)
     summary, decisions = _clean(summary), _clean(decisions)
     with transaction.atomic():
         _minutes_for_write(meeting=meeting)
-        updated = AgendaItem.objects.filter(pk=item.pk, version=expected_version).update(
-            summary=summary, decisions=decisions, version=F("version") + 1
+        updated = (
+            AgendaItem.objects.filter(pk=item.pk, version=expected_version)
+            .exclude(summary=summary, decisions=decisions)
+            .update(summary=summary, decisions=decisions, version=F("version") + 1)
         )
         if not updated:
             current = AgendaItem.objects.get(pk=item.pk)
+            if (current.summary, current.decisions) == (summary, decisions):
+                # What is stored already (saved twice, or the same words from two people):
+                # nothing changes, not even the version, and there is nothing to refuse.
+                item.summary, item.decisions, item.version = summary, decisions, current.version
+                return item
             raise ItemConflict(current)
         _audit_case_change(user=user, item=item, detail=detail)
     item.summary, item.decisions = summary, decisions

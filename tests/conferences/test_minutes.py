@@ -171,6 +171,21 @@ def test_recorder_saves_an_item_without_javascript_and_the_minutes_start(client,
     assert minutes.status == Minutes.Status.DRAFT
 
 
+def test_saving_the_same_text_again_changes_nothing(client, world):
+    login(client, world.recorder)
+    client.post(save_url(world.report), item_post(world.report, "同じ", version=1))
+    client.post(save_url(world.report), item_post(world.report, "同じ", version=2))
+    world.report.refresh_from_db()
+    assert (world.report.summary, world.report.version) == ("同じ", 2)
+    # The same words from an older version: nothing to refuse; other words: refused.
+    same = client.post(save_url(world.report), item_post(world.report, "同じ", version=1))
+    assert same.status_code == 302
+    other = client.post(save_url(world.report), item_post(world.report, "違う", version=1))
+    assert other.status_code == 409
+    world.report.refresh_from_db()
+    assert (world.report.summary, world.report.version) == ("同じ", 2)
+
+
 def test_saving_a_case_item_is_audited_as_a_change(client, world):
     login(client, world.recorder)
     client.post(save_url(world.case_item), item_post(world.case_item, "経過を確認"))

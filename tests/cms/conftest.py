@@ -69,7 +69,7 @@ class PublicSite:
             "directory search": self.directory.url + "?q=%E3%82%B5%E3%83%AD%E3%83%B3",
             "directory by district": self.directory.url + f"?area={self.district.code}",
             "directory entry": f"{self.directory.url}o/{self.salon.uuid}/",
-            "directory entry with a hidden place": f"{self.directory.url}o/{self.shelter_org.uuid}/",
+            "directory entry, hidden place": f"{self.directory.url}o/{self.shelter_org.uuid}/",
             "events": self.events.url,
             "event": self.event.url,
             "news index": self.news.url,
@@ -96,7 +96,7 @@ def translate(page: Page, *, parent: Page, locale: Locale, **fields) -> Page:
 
 @pytest.fixture
 def public_site(home_page):
-    city, region, district = factories.area_tree()
+    _city, _region, district = factories.area_tree()
     en = Locale.objects.get_or_create(language_code="en")[0]
     home = home_page
     home.title = "ひばり野区 くらしの相談"
@@ -167,7 +167,8 @@ def public_site(home_page):
     centre = add(
         centres, CentrePage, title="桜台ふれあい安心センター", slug="sakuradai",
         kind="community_care_centre", organisation=centre_org, area=district,
-        role="<p>高齢の方の総合相談</p>", consultation_places="センター窓口", opening_hours="平日 9:00〜17:00",
+        role="<p>高齢の方の総合相談</p>", consultation_places="センター窓口",
+        opening_hours="平日 9:00〜17:00",
         who_for="65歳以上の方", handles="<p>介護の相談</p>", professionals="保健師、社会福祉士",
         environment="個室で相談", phone="03-0000-0000", address="ひばり野区桜台二丁目2番2号",
         latitude="35.61", longitude="139.61",
@@ -194,7 +195,8 @@ def public_site(home_page):
             {"type": "steps", "value": {"title": "手順", "steps": ["電話する", "話す"]}},
             {"type": "question", "value": {"question": "無料ですか", "answer": "<p>はい</p>"}},
             {"type": "notice", "value": {"kind": "info", "title": "休み", "text": "<p>年末</p>"}},
-            {"type": "contact", "value": {"name": "窓口", "phone": "03-1", "hours": "", "email": ""}},
+            {"type": "contact", "value": {"name": "窓口", "phone": "03-1", "hours": "",
+                                          "email": ""}},
         ],
     )  # fmt: skip
 

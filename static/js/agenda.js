@@ -90,12 +90,17 @@
     }
   }
 
+  // While moves are being saved, <html data-agenda-saving> (for styles and tests).
   function save(focusId) {
     waiting += 1;
+    document.documentElement.dataset.agendaSaving = "true";
     chain = chain
       .then(() => send(focusId))
       .catch(() => { const b = builder(); if (b) announce(b.dataset.failed || ""); })
-      .finally(() => { waiting -= 1; });
+      .finally(() => {
+        waiting -= 1;
+        if (waiting === 0) delete document.documentElement.dataset.agendaSaving;
+      });
   }
 
   // Dragging with pointer events (mouse, pen, touch).

@@ -66,6 +66,12 @@ def add_item(browser, *, kind, title="", minutes="15", case_code=""):
     wait_for_htmx(browser)
 
 
+def wait_for_saved(browser):
+    """Waits until the script has no move left to save (and has swapped in the answer)."""
+    saving = "return document.documentElement.hasAttribute('data-agenda-saving');"
+    wait_for(browser, lambda d: not d.execute_script(saving))
+
+
 def titles_on_page(browser):
     return [
         element.text
@@ -104,8 +110,9 @@ def test_build_an_agenda_by_drag_and_keyboard(browser, live_server, meeting):
         .release()
         .perform()
     )
-    wait_for(browser, lambda d: stored_titles(meeting) == ["退院後の支援", "報告A", "報告B"])
-    wait_for(browser, lambda d: titles_on_page(d) == ["退院後の支援", "報告A", "報告B"])
+    wait_for_saved(browser)
+    assert stored_titles(meeting) == ["退院後の支援", "報告A", "報告B"]
+    assert titles_on_page(browser) == ["退院後の支援", "報告A", "報告B"]
 
     # Move 報告A down by one with the keyboard: the focus stays on its handle.
     item_a = browser.find_elements(By.CSS_SELECTOR, "#agenda-items .agenda-item")[1]
@@ -116,7 +123,8 @@ def test_build_an_agenda_by_drag_and_keyboard(browser, live_server, meeting):
         lambda d: "3" in d.find_element(By.ID, "agenda-announce").get_attribute("textContent"),
     )
     assert "報告A" in browser.find_element(By.ID, "agenda-announce").get_attribute("textContent")
-    wait_for(browser, lambda d: stored_titles(meeting) == ["退院後の支援", "報告B", "報告A"])
+    wait_for_saved(browser)
+    assert stored_titles(meeting) == ["退院後の支援", "報告B", "報告A"]
     wait_for(
         browser,
         lambda d: d.execute_script(
@@ -137,9 +145,12 @@ def test_build_an_agenda_by_drag_and_keyboard(browser, live_server, meeting):
     browser.execute_script("window.stillTheSamePage = true;")
     item_b = browser.find_elements(By.CSS_SELECTOR, "#agenda-items .agenda-item")[1]
     minutes = item_b.find_element(By.CSS_SELECTOR, ".agenda-minutes__input")
-    minutes.clear()
-    minutes.send_keys("40")
-    minutes.send_keys(Keys.TAB)  # change
+    # As typing and leaving the field would, in one change (no half-typed value is posted).
+    browser.execute_script(
+        "arguments[0].value = '40';"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        minutes,
+    )
     wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".agenda-over")))
     assert "15" in browser.find_element(By.CSS_SELECTOR, ".agenda-over").text
     assert browser.execute_script("return window.stillTheSamePage === true;")

@@ -283,7 +283,46 @@ def meeting_create(*, user, **fields) -> Meeting:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not meeting fields: {sorted(unknown)}")
-    return Meeting.objects.create(**fields)
+    with transaction.atomic():
+        meeting = Meeting.objects.create(**fields)
+        Participant.objects.bulk_create(_chair_and_recorder([meeting]))
+    return meeting
+
+
+def _chair_and_recorder(new_meetings: list[Meeting]) -> list[Participant]:
+    """Participant rows for the chair and the recorder of new meetings, each for their
+    membership of the organiser if they have one, else their first organisation (so a
+    confidential meeting is visible to the people running it)."""
+    people = {pk for m in new_meetings for pk in (m.chair_id, m.recorder_id) if pk is not None}
+    if not people:
+        return []
+    organisations: dict[int, list[int]] = {}
+    for user_id, organisation_id in (
+        Membership.objects.filter(user_id__in=people)
+        .order_by("user_id", "organisation__name", "organisation_id")
+        .values_list("user_id", "organisation_id")
+    ):
+        organisations.setdefault(user_id, []).append(organisation_id)
+    rows = []
+    for meeting in new_meetings:
+        for user_id, role in (
+            (meeting.chair_id, Participant.Role.CHAIR),
+            (meeting.recorder_id, Participant.Role.RECORDER),
+        ):
+            if user_id is None or (
+                role == Participant.Role.RECORDER and user_id == meeting.chair_id
+            ):
+                continue
+            theirs = organisations.get(user_id, [])
+            organisation_id = (
+                meeting.organiser_id if meeting.organiser_id in theirs or not theirs else theirs[0]
+            )
+            rows.append(
+                Participant(
+                    meeting=meeting, organisation_id=organisation_id, user_id=user_id, role=role
+                )
+            )
+    return rows
 
 
 def _swap(*, meeting: Meeting, expected_version: int | None, changes: dict) -> Meeting:
@@ -426,12 +465,16 @@ def series_generate(
     try:
         with transaction.atomic():
             Meeting.objects.bulk_create(new)
+            Participant.objects.bulk_create(_chair_and_recorder(new))
     except IntegrityError:
         # Someone generated the same series at the same moment: add what is still missing.
         taken = _occurrences_taken(series=series, dates=dates)
         new = [meeting for meeting in new if meeting.occurrence_on not in taken]
+        for meeting in new:
+            meeting.pk = None
         with transaction.atomic():
             Meeting.objects.bulk_create(new)
+            Participant.objects.bulk_create(_chair_and_recorder(new))
     return new
 
 

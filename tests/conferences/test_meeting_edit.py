@@ -14,6 +14,7 @@ from conferences.models import (
     MeetingKind,
     MeetingLevel,
     MeetingVisibility,
+    Participant,
 )
 from tests import factories
 
@@ -68,6 +69,11 @@ def test_create_a_one_off_meeting_in_tokyo_time(client, setting):
     assert meeting.chair == chair and meeting.recorder == member and meeting.organiser == centre
     assert meeting.legal_basis == LegalBasis.LONG_TERM_CARE
     assert meeting.status == Meeting.Status.PLANNED and meeting.version == 1
+    # The chair and recorder take part, for the organiser.
+    assert set(meeting.participants.values_list("user", "organisation", "role")) == {
+        (chair.pk, centre.pk, Participant.Role.CHAIR),
+        (member.pk, centre.pk, Participant.Role.RECORDER),
+    }
 
 
 def test_organiser_must_be_one_of_my_organisations(client, setting):

@@ -70,6 +70,7 @@ def test_monthly_third_wednesday_generates_a_year_of_meetings(setting):
     local = timezone.localtime(first.starts_at)
     assert (local.hour, timezone.localtime(first.ends_at).hour) == (14, 16)
     assert first.occurrence_on == datetime.date(2026, 12, 16)
+    assert list(first.participants.values_list("user", "role")) == [(chair.pk, "chair")]
     assert (first.place, first.legal_basis, first.chair, first.organiser) == (
         "桜台地区会館",
         LegalBasis.LONG_TERM_CARE,

@@ -253,6 +253,7 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
         .select_related("organisation", "user")
         .order_by("pk")
     )
+    whole_page = item_ids is None
     pending_count = CorrectionProposal.objects.filter(
         agenda_item__meeting=meeting, status=CorrectionProposal.Status.PENDING
     )
@@ -269,17 +270,20 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
         "can_propose": can_propose,
         "items": items,
         "participants": participants,
-        "pending_count": pending_count.count(),
         "shown_case_ids": shown_case_ids,
-        "revisions": list(
+    }
+    if whole_page:
+        # What the page shows around the items (an item's section re-rendered needs none of it).
+        context["pending_count"] = pending_count.count()
+        context["revisions"] = list(
             MinutesRevision.objects.filter(minutes__meeting=meeting)
             .select_related("approved_by")
             .order_by("number")
-        ),
-    }
+        )
     if context["can_edit"]:
         context |= _writer_choices(meeting=meeting, participants=participants, items=items)
-        context["agency_suggestions"] = agency_suggestions(meeting=meeting)
+        if whole_page:
+            context["agency_suggestions"] = agency_suggestions(meeting=meeting)
         context["case_panels"] = _case_panels(
             user=user, items=[i for i in items if i.case_id and i.case_visible]
         )

@@ -988,3 +988,24 @@ def test_who_sees_the_case_item_of_approved_minutes(client, world):
             ], user
         else:
             assert events == [], user
+
+
+def test_an_htmx_save_costs_the_same_in_a_5_or_30_item_meeting(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    login(client, world.chair)
+    for size in (5, 30):
+        meeting = build_meeting(world, size)
+        Minutes.objects.create(meeting=meeting)
+        item = meeting.agenda_items.get(order=2)
+        client.get(page_url(meeting))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                save_url(item), item_post(item, f"保存 {size}"), HTTP_HX_REQUEST="true"
+            )
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 40

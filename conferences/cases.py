@@ -156,7 +156,7 @@ def case_create(
     took the same one at the same moment); a code typed by the user that is taken raises
     CaseCodeTaken."""
     if not agency_organisations_of(user=user).filter(pk=lead.pk).exists():
-        raise Http404
+        raise ValueError("the lead must be one of the user's agencies")
     opened_on = opened_on or timezone.localdate()
     for _attempt in range(5):
         case_code = code or case_code_generate(target_group=target_group, opened_on=opened_on)

@@ -6,6 +6,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -563,3 +565,58 @@ def test_the_list_filters_by_status_level_district_and_review(client, world):
     assert codes(review="due") == ["K26-00777"]
     partial = client.get(list_url, {"status": "closed"}, HTTP_HX_REQUEST="true")
     assert "K26-00999" in partial.text and "<html" not in partial.text
+
+
+def test_a_consent_may_name_an_agency_of_the_district_before_it_joins(client, world):
+    world["clinic"].home_area = world["district"]
+    world["clinic"].save()
+    client.force_login(world["member"])
+    page = client.get(url("case_detail", world["case"]))
+    offered = page.context["forms"]["consent"].fields["organisations"].queryset
+    assert world["clinic"] in offered  # serves the district, not yet on the case
+    assert world["nurse"] not in offered  # neither on the case nor in the district
+    client.post(
+        url("case_consent_add", world["case"]),
+        {
+            "given_on": TODAY.isoformat(),
+            "scope": "医療機関と共有",
+            "organisations": [world["clinic"].pk],
+        },
+    )
+    response = client.post(
+        url("case_role_add", world["case"]), {"organisation": world["clinic"].pk, "role": "医療"}
+    )
+    assert response.status_code == 302
+    assert CaseRole.objects.get(organisation=world["clinic"]).consent.scope == "医療機関と共有"
+
+
+def test_the_case_page_reads_in_a_constant_number_of_queries(client, world):
+    client.force_login(world["member"])
+    case_url = url("case_detail", world["case"])
+
+    def add(n):
+        org = factories.organisation(f"協力機関{n}", home_area=world["district"])
+        consent = Consent.objects.create(case=world["case"], given_on=TODAY, scope=f"範囲{n}")
+        consent.organisations.add(org)
+        CaseRole.objects.create(
+            case=world["case"], organisation=org, role="見守り", consent=consent
+        )
+        plan = SupportPlan.objects.create(case=world["case"], number=n + 1, goals=f"目標{n}")
+        plan.services.add(org.services.create(name=f"サービス{n}"))
+        LeadChange.objects.create(case=world["case"], organisation=org, previous=world["centre"])
+        meeting = factories.meeting(
+            area=world["district"], organiser=world["centre"], legal_basis=LegalBasis.SOCIAL_WELFARE
+        )
+        item = factories.agenda_item(meeting=meeting, case=world["case"])
+        factories.action_item(agenda_item=item, organisation=org, case=world["case"])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(case_url).status_code == 200
+        return len(captured.captured_queries)
+
+    add(0)
+    one = queries()
+    for n in range(1, 6):
+        add(n)
+    assert queries() == one

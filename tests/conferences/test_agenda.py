@@ -240,7 +240,9 @@ def test_htmx_add_returns_the_builder_block_with_the_new_total(client, world):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="agenda-builder"')
     assert "<html" not in response.text
-    assert "30 / 120" in response.text or "30 of 120" in response.text
+    total = re.search(r'<p id="agenda-total".*?</p>', response.text, re.S).group(0)
+    # Allotted, length and what is left, in the order the language puts them.
+    assert sorted(int(n) for n in re.findall(r"\d+", total)) == [30, 90, 120]
 
 
 # The consent gate

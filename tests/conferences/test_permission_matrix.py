@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from conferences.models import (
+    AgendaItem,
     AuditEvent,
     Case,
     CaseRole,
@@ -255,7 +256,21 @@ ROUTES = [
         allowed={CHAIR_WITH, RECORDER},
         action=AuditEvent.Action.EXPORT,
     ),
-    # Changes of the case from its item in the minutes: the meeting's chair and recorder.
+    # The minutes of the case's item, and changes of the case from it: the meeting's chair and
+    # recorder write; participants who see the item are refused; anyone else gets 404.
+    Route(
+        "staff:minutes_item_save",
+        item_id,
+        "POST",
+        lambda s: {
+            f"item-{s['item'].pk}-summary": "本人の意向を確認した",
+            f"item-{s['item'].pk}-decisions": "訪問を週2回に増やす",
+            f"item-{s['item'].pk}-version": s["item"].version,
+        },
+        allowed={CHAIR_WITH, RECORDER},
+        refused={MEMBER, OUTSIDE_PLEDGED},
+        action=AuditEvent.Action.CHANGE,
+    ),
     Route(
         "staff:minutes_case_plan",
         item_id,
@@ -306,6 +321,7 @@ def snapshot(scene):
         "plans": SupportPlan.objects.count(),
         "lead_changes": LeadChange.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "minutes": list(AgendaItem.objects.values_list("pk", "version", "summary")),
     }
 
 

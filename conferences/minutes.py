@@ -357,9 +357,17 @@ def action_choices(*, meeting: Meeting) -> dict:
 
 
 def _case_panels(*, user, items) -> dict:
-    """Per case on the page that the user may see: its roles (candidate leads) and latest plan.
-    Two queries."""
+    """Per case on the page that the user may see as a case: its roles (candidate leads) and
+    latest plan. Three queries."""
     case_ids = {item.case_id for item in items}
+    if case_ids:
+        # Only cases the user sees as a case (not merely as this meeting's material): the plan,
+        # lead and review are changed through selectors.case_get_visible.
+        case_ids = set(
+            selectors.cases_visible_to(user=user)
+            .filter(pk__in=case_ids)
+            .values_list("pk", flat=True)
+        )
     if not case_ids:
         return {}
     roles = (

@@ -1009,3 +1009,30 @@ def test_an_htmx_save_costs_the_same_in_a_5_or_30_item_meeting(client, world):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 40
+
+
+def test_the_case_panel_is_only_for_those_who_see_the_case_itself(client, world):
+    """A recorder from an organisation without a role on the case reads the case item as the
+    meeting's material, but changes the plan, lead or review only through case access."""
+    outside_recorder = factories.user("outside-recorder", organisations=[world.far])
+    Meeting.objects.filter(pk=world.meeting.pk).update(
+        recorder=outside_recorder, status=Meeting.Status.HELD
+    )
+    factories.participant(
+        meeting=world.meeting,
+        user=outside_recorder,
+        organisation=world.far,
+        role=Participant.Role.RECORDER,
+    )
+    login(client, outside_recorder)
+    page = client.get(page_url(world.meeting)).text
+    assert "K-MIN-0001" in page
+    plan_url = reverse("staff:minutes_case_plan", args=[world.meeting.uid, world.case_item.pk])
+    assert plan_url not in page
+    p = f"item-{world.case_item.pk}-plan"
+    response = client.post(plan_url, {f"{p}-goals": "目標", f"{p}-monitoring_interval_months": "3"})
+    assert response.status_code == 404
+    assert not SupportPlan.objects.exists()
+    # The chair, whose centre leads the case, has it.
+    login(client, world.chair)
+    assert plan_url in client.get(page_url(world.meeting)).text

@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from conferences.models import LegalBasis, Meeting, MeetingSeries
 from tests import factories
-from tests.browser.helpers import wait_for
+from tests.browser.helpers import wait_for, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -98,3 +98,46 @@ def test_create_a_series_see_its_meetings_and_cancel_one(browser, live_server, m
         True,
         False,
     ]
+
+
+def test_add_an_outside_participant_and_record_their_pledge_in_place(
+    browser, live_server, make_user
+):
+    _, _, district = factories.area_tree()
+    centre = factories.organisation()
+    council = factories.organisation("桜台民生委員協議会")
+    organiser = make_user("organiser.ito", organisations=[centre], last_name="伊藤")
+    volunteer = make_user("minsei.kato", organisations=[council], last_name="加藤")
+    meeting = factories.meeting(area=district, organiser=centre)
+    url = reverse("staff:meeting_detail", args=[meeting.uid])
+    browser.get(live_server.url + reverse("staff:login") + "?next=" + url)
+    browser.find_element(By.ID, "id_username").send_keys(organiser.username)
+    browser.find_element(By.ID, "id_password").send_keys(organiser.raw_password)
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    wait_for(browser, EC.url_to_be(live_server.url + url))
+    browser.execute_script("window.stillTheSamePage = true;")
+
+    # The council is outside the meeting's area: find it first (htmx refreshes the form).
+    browser.find_element(By.ID, "id_find").send_keys("民生委員")
+    browser.find_element(By.CSS_SELECTOR, ".participant-form button[value=find]").click()
+    membership = volunteer.memberships.get()
+    option = f"#id_membership option[value='{membership.pk}']"
+    wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, option)))
+    wait_for_htmx(browser)
+    Select(browser.find_element(By.ID, "id_membership")).select_by_value(str(membership.pk))
+    browser.find_element(By.ID, "id_is_external").click()
+    browser.find_element(
+        By.CSS_SELECTOR, ".participant-form button[type=submit]:not([value])"
+    ).click()
+    wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-pledges-needed]")))
+    wait_for_htmx(browser)
+    participant = meeting.participants.get(user=volunteer)
+    assert participant.is_external
+
+    Select(browser.find_element(By.ID, "id_participant")).select_by_value(str(participant.pk))
+    browser.find_element(By.CSS_SELECTOR, ".pledge-form button[type=submit]").click()
+    wait_for(
+        browser, EC.invisibility_of_element_located((By.CSS_SELECTOR, "[data-pledges-needed]"))
+    )
+    assert meeting.pledges.get().user == volunteer
+    assert browser.execute_script("return window.stillTheSamePage === true;")

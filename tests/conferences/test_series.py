@@ -241,3 +241,14 @@ def test_meetings_recorded_without_an_occurrence_are_not_duplicated(setting):
     Meeting.objects.filter(series=series).update(occurrence_on=None)
     assert meetings.series_generate(series=series, today=TODAY) == []
     assert Meeting.objects.filter(series=series).count() == 3
+
+
+def test_editing_an_occurrence_says_it_affects_only_it(client, setting):
+    district, centre, chair = setting
+    series = _series(district, centre, chair=chair)
+    meeting = Meeting.objects.filter(series=series).first()
+    client.force_login(chair)
+    page = client.get(
+        reverse("staff:meeting_edit", args=[meeting.uid]), HTTP_ACCEPT_LANGUAGE="en"
+    ).text
+    assert "affect only this meeting" in page

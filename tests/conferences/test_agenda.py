@@ -522,3 +522,56 @@ def test_saving_one_item_costs_the_same_whatever_the_agenda(client, world):
     item.minutes_allotted = 15
     item.save()
     assert save(large) == save(small) <= 8
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("agenda_item_minutes", {"minutes_allotted": "5", "version": "1"}),
+        ("agenda_item_remove", {"version": "1"}),
+        ("agenda_item_move", {"direction": "down", "previous": ""}),
+    ],
+)
+def test_every_item_write_is_404_for_those_who_may_only_read(client, world, three, name, data):
+    client.force_login(world["stranger"])
+    if "previous" in data:
+        data = data | {"previous": ids(three)}
+    response = client.post(url(name, world["meeting"], three[0].pk), data)
+    assert response.status_code == 404
+    assert order_of(world["meeting"]) == ["一", "二", "三"]
+    assert AgendaItem.objects.get(pk=three[0].pk).minutes_allotted == 15
+
+
+def test_reorder_and_prepare_are_404_for_those_who_may_only_read(client, world, three):
+    client.force_login(world["stranger"])
+    meeting = world["meeting"]
+    response = client.post(
+        url("agenda_reorder", meeting), {"order": ids(three[::-1]), "previous": ids(three)}
+    )
+    assert response.status_code == 404
+    assert client.post(url("agenda_prepare", meeting)).status_code == 404
+    assert order_of(meeting) == ["一", "二", "三"]
+
+
+def test_removing_an_item_someone_changed_meanwhile_is_refused(client, world, three):
+    client.force_login(world["chair"])
+    agenda.agenda_item_set_minutes(
+        item=three[1], user=world["recorder"], minutes_allotted=25, expected_version=1
+    )
+    response = client.post(
+        url("agenda_item_remove", world["meeting"], three[1].pk), {"version": "1"}
+    )
+    assert response.status_code == 409
+    assert "25" in response.text
+    assert order_of(world["meeting"]) == ["一", "二", "三"]
+
+
+def test_an_item_of_another_meeting_is_404(client, world, three):
+    other = factories.meeting(
+        area=world["district"], organiser=world["centre"], chair=world["chair"]
+    )
+    client.force_login(world["chair"])
+    response = client.post(
+        url("agenda_item_minutes", other, three[0].pk), {"minutes_allotted": "5", "version": "1"}
+    )
+    assert response.status_code == 404

@@ -252,3 +252,27 @@ def test_editing_an_occurrence_says_it_affects_only_it(client, setting):
         reverse("staff:meeting_edit", args=[meeting.uid]), HTTP_ACCEPT_LANGUAGE="en"
     ).text
     assert "affect only this meeting" in page
+
+
+def test_generating_at_the_same_moment_as_someone_else_adds_nothing_twice(setting, monkeypatch):
+    """Two requests generating at once: the unique occurrence refuses the second insert, which
+    then adds only what is still missing."""
+    district, centre, _ = setting
+    series = _series(district, centre, until=datetime.date(2027, 2, 28))
+    Meeting.objects.filter(series=series, occurrence_on=datetime.date(2027, 2, 17)).delete()
+    real = meetings._occurrences_taken
+    calls = []
+
+    def stale_first(**kwargs):
+        calls.append(1)
+        # The first look misses what the other request has just written.
+        return set() if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(meetings, "_occurrences_taken", stale_first)
+    added = meetings.series_generate(series=series, today=TODAY)
+    assert [m.occurrence_on for m in added] == [datetime.date(2027, 2, 17)]
+    assert sorted(_local_dates(series)) == [
+        datetime.date(2026, 12, 16),
+        datetime.date(2027, 1, 20),
+        datetime.date(2027, 2, 17),
+    ]

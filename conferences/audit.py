@@ -9,10 +9,39 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from conferences import selectors
 from conferences.models import AuditEvent, Membership
 from resources.models import Organisation
+
+# What each recorded `detail` means, for people reading the trail (others show as recorded).
+DETAIL_LABELS = {
+    "staff:case_detail": _("Read the case page"),
+    "staff:case_plan": _("Read a support plan version"),
+    "staff:case_sharing_check": _("Checked consent for an organisation"),
+    "export:case_csv": _("Downloaded the case record"),
+    "case:create": _("Opened the case"),
+    "case:edit": _("Changed the case's facts"),
+    "case:role_add": _("Added an organisation to the case"),
+    "case:lead_change": _("Changed the lead organisation"),
+    "case:next_review": _("Set the next review date"),
+    "case:plan": _("Recorded a support plan version"),
+    "consent:record": _("Recorded a consent"),
+    "consent:withdraw": _("Recorded a withdrawal of consent"),
+    "audit:list": _("Read the audit trail"),
+    "export:audit_csv": _("Exported the audit trail"),
+    "staff:meeting_detail": _("Read the meeting page"),
+    "agenda:builder": _("Read the agenda"),
+    "agenda:print": _("Printed the agenda"),
+    "agenda:run_of_show": _("Printed the run of show"),
+    "staff:minutes": _("Read the minutes"),
+    "minutes:item_save": _("Wrote the minutes of an item"),
+}
+
+
+def detail_label(detail: str) -> str:
+    return str(DETAIL_LABELS.get(detail, detail))
 
 
 def administered_organisations(*, user) -> QuerySet[Organisation]:

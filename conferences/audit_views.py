@@ -110,6 +110,7 @@ def audit_list(request):
     for event in rows:
         event.case_label = case_labels.get(event.case_id, "")
         event.meeting_label = meeting_labels.get(event.meeting_id, "")
+        event.detail_label = audit.detail_label(event.detail)
     # Recorded after the page's rows are read, so the page does not list its own reading.
     _record(request, scope, AuditEvent.Action.VIEW, "audit:list")
     query = request.GET.copy()
@@ -145,7 +146,7 @@ def audit_export(request):
     viewer = request.user
     writer = csv.writer(_Echo())
     header = [_("At"), _("User"), _("Organisation"), _("Action"), _("Case"), _("Meeting")]
-    header.append(_("Detail"))
+    header += [_("Detail"), _("What")]
 
     def rows():
         yield "\ufeff" + writer.writerow(header)
@@ -175,5 +176,6 @@ def _csv_rows(writer, viewer, events):
                 labels.get(event.case_id, ""),
                 str(event.meeting.uid) if event.meeting else "",
                 event.detail,
+                audit.detail_label(event.detail),
             ]
         )

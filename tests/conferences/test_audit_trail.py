@@ -150,3 +150,11 @@ def test_an_administrator_of_two_organisations_sees_both_or_one(client, world, m
     client.force_login(both)
     assert details(client.get(AUDIT)) == ["a", "b", "c", "d"]
     assert details(client.get(AUDIT, {"organisation": world["clinic"].pk})) == ["d"]
+
+
+def test_each_event_says_what_was_done_in_words(client, world):
+    client.force_login(world["worker"])
+    client.get(reverse("staff:case_detail", args=[world["own_case"].public_id]))
+    client.force_login(world["admin"])
+    response = client.get(AUDIT, {"action": "view"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Read the case page" in response.text

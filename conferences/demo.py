@@ -1279,6 +1279,12 @@ class _Builder:
                             if approved
                             else None
                         ),
+                        # The chair sends the draft round a few days after the meeting.
+                        circulated_at=(
+                            _at(m.day + datetime.timedelta(days=3), datetime.time(12))
+                            if m.day < today - datetime.timedelta(days=3)
+                            else None
+                        ),
                     )
                 )
         saved_items = AgendaItem.objects.bulk_create(items, batch_size=BATCH)

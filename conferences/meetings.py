@@ -349,7 +349,16 @@ def _swap(*, meeting: Meeting, expected_version: int | None, changes: dict) -> M
         bump = {"version": F("version") + 1, "updated_at": timezone.now()}
         if any(name in CALENDAR_FIELDS for name in changed):
             bump["sequence"] = F("sequence") + 1
-        Meeting.objects.filter(pk=meeting.pk).update(**changed, **bump)
+        # The version again in the UPDATE: a true compare-and-swap on SQLite too, which has
+        # no row locks.
+        if not Meeting.objects.filter(pk=meeting.pk, version=stored.version).update(
+            **changed, **bump
+        ):
+            raise StaleMeeting(
+                Meeting.objects.select_related("area", "organiser", "chair", "recorder").get(
+                    pk=meeting.pk
+                )
+            )
     meeting.refresh_from_db()
     return meeting
 

@@ -271,3 +271,28 @@ def test_the_500_page_renders_without_a_request_or_database(django_assert_num_qu
     with django_assert_num_queries(0):
         html = loader.get_template("500.html").render({})
     assert "189" in html and "public.css" in html
+
+
+# Editing
+
+
+def test_an_image_needs_alt_text_unless_it_is_decorative(settings, tmp_path):
+    from django.core.exceptions import ValidationError
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from cms.blocks import FigureBlock
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.objects.create(title="相談室", file=get_test_image_file())
+    block = FigureBlock()
+    with pytest.raises(ValidationError):
+        block.clean(block.to_python({"image": {"image": image.pk, "alt_text": ""}}))
+    described = block.clean(
+        block.to_python({"image": {"image": image.pk, "alt_text": "個室の相談室"}})
+    )
+    assert described["image"].contextual_alt_text == "個室の相談室"
+    decorative = block.clean(
+        block.to_python({"image": {"image": image.pk, "decorative": True, "alt_text": ""}})
+    )
+    assert decorative["image"].decorative

@@ -6,6 +6,8 @@ Who may do what is decided in conferences.agenda (agenda_can_edit, agenda_can_se
 a meeting the user may not see is a 404, and so is a write by someone who may only read.
 """
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -116,6 +118,13 @@ def _render_builder(request, meeting, *, form=None, error=None, status=200):
     return render(request, template, context, status=status)
 
 
+def _announcing(response, message):
+    """Has static/js/agenda.js read the message out (#agenda-announce) once htmx gets the
+    answer. JSON escapes keep the header ASCII."""
+    response["HX-Trigger"] = json.dumps({"agendaAnnounce": str(message)})
+    return response
+
+
 def _done(request, meeting, anchor=""):
     if request.htmx:
         return _render_builder(request, meeting)
@@ -164,7 +173,10 @@ def agenda_item_add(request, uid):
             form.add_error(field, refused.message)
         else:
             if request.htmx:
-                return _render_builder(request, meeting)
+                return _announcing(
+                    _render_builder(request, meeting),
+                    _("Added “%(title)s” at the end of the agenda.") % {"title": item.title},
+                )
             return redirect(_builder_url(meeting) + f"#item-{item.pk}")
     return _render_builder(request, meeting, form=form)
 
@@ -211,6 +223,13 @@ def agenda_item_remove(request, uid, pk):
         agenda.agenda_item_remove(item=item, user=request.user, expected_version=version)
     except (agenda.StaleAgenda, agenda.AgendaRefused) as refused:
         return _render_builder(request, meeting, error=refused.message, status=409)
+    if request.htmx:
+        # A case item is named by its kind: the title may be more than the reader may see.
+        title = item.get_kind_display() if item.case_id else item.title
+        return _announcing(
+            _render_builder(request, meeting),
+            _("Removed “%(title)s” from the agenda.") % {"title": title},
+        )
     return _done(request, meeting)
 
 

@@ -169,6 +169,9 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  // What the server says after adding or removing an item (HX-Trigger: agendaAnnounce).
+  document.addEventListener("agendaAnnounce", (event) => announce(event.detail.value || ""));
+
   // New content from htmx (after adding an item, changing minutes...) gets its handles too.
   document.addEventListener("htmx:load", (event) => enhance(event.target));
   enhance(document);

@@ -91,6 +91,10 @@ def test_build_an_agenda_by_drag_and_keyboard(browser, live_server, meeting):
     browser.execute_script("window.stillTheSamePage = true;")
 
     add_item(browser, kind="report", title="報告A", minutes="20")
+    wait_for(
+        browser,
+        lambda d: "報告A" in d.find_element(By.ID, "agenda-announce").get_attribute("textContent"),
+    )
     add_item(browser, kind="report", title="報告B", minutes="20")
     add_item(browser, kind="case_review", title="退院後の支援", minutes="15", case_code="K-BR-1")
     assert titles_on_page(browser) == ["報告A", "報告B", "退院後の支援"]

@@ -2,6 +2,7 @@
 (whole order, refused when stale), minutes and the running total, removing, constant queries."""
 
 import datetime
+import json
 import re
 
 import pytest
@@ -240,6 +241,10 @@ def test_htmx_add_returns_the_builder_block_with_the_new_total(client, world):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="agenda-builder"')
     assert "<html" not in response.text
+    # The script reads this out: the header stays ASCII (JSON escapes), the title survives.
+    announced = json.loads(response["HX-Trigger"])["agendaAnnounce"]
+    assert "報告" in announced
+    response["HX-Trigger"].encode("ascii")
     total = re.search(r'<p id="agenda-total".*?</p>', response.text, re.S).group(0)
     # Allotted, length and what is left, in the order the language puts them.
     assert sorted(int(n) for n in re.findall(r"\d+", total)) == [30, 90, 120]

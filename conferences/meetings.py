@@ -325,9 +325,11 @@ def _chair_and_recorder(new_meetings: list[Meeting]) -> list[Participant]:
     return rows
 
 
-def _swap(*, meeting: Meeting, expected_version: int | None, changes: dict) -> Meeting:
+def _swap(*, meeting: Meeting, expected_version: int | None, changes: dict, check=None) -> Meeting:
     """Write `changes`, raising the version (and the sequence when a calendar field changes),
-    only if the stored version is the one expected (None: whatever is stored)."""
+    only if the stored version is the one expected (None: whatever is stored). `check`, given
+    the stored meeting, may refuse the change (MeetingRefused); as every change raises the
+    version, what it saw is still what the UPDATE changes."""
     with transaction.atomic():
         rows = Meeting.objects.filter(pk=meeting.pk)
         if expected_version is not None:
@@ -339,6 +341,8 @@ def _swap(*, meeting: Meeting, expected_version: int | None, changes: dict) -> M
                     pk=meeting.pk
                 )
             )
+        if check is not None:
+            check(stored)
         changed = {
             name: value
             for name, value in changes.items()
@@ -383,15 +387,16 @@ def meeting_update(*, meeting: Meeting, user, expected_version: int, **fields) -
 
 def meeting_mark_held(*, meeting: Meeting, user, expected_version: int | None = None) -> Meeting:
     """Record that the meeting took place. A cancelled meeting cannot be marked held."""
-    meeting.refresh_from_db(fields=["status"])
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise MeetingRefused(_("This meeting was cancelled: it cannot be marked as held."))
-    if meeting.status == Meeting.Status.HELD:
-        return meeting
+
+    def check(stored: Meeting) -> None:
+        if stored.status == Meeting.Status.CANCELLED:
+            raise MeetingRefused(_("This meeting was cancelled: it cannot be marked as held."))
+
     return _swap(
         meeting=meeting,
         expected_version=expected_version,
         changes={"status": Meeting.Status.HELD},
+        check=check,
     )
 
 
@@ -403,11 +408,13 @@ def meeting_cancel(
     reason = (reason or "").strip()
     if not reason:
         raise MeetingRefused(_("Give the reason for cancelling."))
-    meeting.refresh_from_db(fields=["status"])
-    if meeting.status == Meeting.Status.HELD:
-        raise MeetingRefused(_("This meeting was held: it cannot be cancelled."))
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise MeetingRefused(_("This meeting is already cancelled."))
+
+    def check(stored: Meeting) -> None:
+        if stored.status == Meeting.Status.HELD:
+            raise MeetingRefused(_("This meeting was held: it cannot be cancelled."))
+        if stored.status == Meeting.Status.CANCELLED:
+            raise MeetingRefused(_("This meeting is already cancelled."))
+
     return _swap(
         meeting=meeting,
         expected_version=expected_version,
@@ -416,6 +423,7 @@ def meeting_cancel(
             "cancellation_reason": reason,
             "cancelled_at": timezone.now(),
         },
+        check=check,
     )
 
 

@@ -115,3 +115,51 @@ def test_person_list_offers_the_chosen_organisations_people(browser, live_server
     wait_for(browser, lambda _: offered() == [str(worker.pk)])
     organisation.find_element(By.CSS_SELECTOR, f"option[value='{meeting.organiser_id}']").click()
     wait_for(browser, lambda _: offered() == [str(chair.pk)])
+
+
+def test_a_concurrent_save_is_refused_in_place_and_merged(browser, live_server, make_user):
+    chair, meeting, item = minutes_meeting(make_user)
+    recorder = make_user("recorder.kato", organisations=[meeting.organiser])
+    meeting.recorder = recorder
+    meeting.save(update_fields=["recorder"])
+    url = reverse("staff:minutes", args=[meeting.uid])
+    log_in(browser, live_server, chair, url)
+    section = f"#item-{item.pk}"
+    browser.find_element(By.ID, f"id_item-{item.pk}-summary").send_keys("議長が書いた行")
+
+    # Meanwhile the recorder saves the same item from their own screen.
+    from conferences import minutes as service
+
+    item.meeting = meeting
+    service.item_minutes_save(
+        item=item, user=recorder, summary="記録者が書いた行", decisions="", expected_version=1
+    )
+
+    browser.find_element(
+        By.CSS_SELECTOR, f"{section} .item-minutes-form button.button-primary"
+    ).click()
+    conflict = wait_for(
+        browser, EC.presence_of_element_located((By.CSS_SELECTOR, f"{section} .conflict"))
+    )
+    assert "記録者が書いた行" in conflict.text and "議長が書いた行" in conflict.text
+    field = browser.find_element(By.ID, f"id_item-{item.pk}-summary")
+    assert field.get_attribute("value") == "議長が書いた行"
+    assert AgendaItem.objects.get(pk=item.pk).summary == "記録者が書いた行"
+
+    browser.find_element(By.CSS_SELECTOR, f"{section} button[name=merge]").click()
+    wait_for(
+        browser,
+        lambda d: (
+            d.find_element(By.ID, f"id_item-{item.pk}-summary").get_attribute("value")
+            == "記録者が書いた行\n議長が書いた行"
+        ),
+    )
+    wait_for_htmx(browser)
+    browser.find_element(
+        By.CSS_SELECTOR, f"{section} .item-minutes-form button.button-primary"
+    ).click()
+    wait_for(
+        browser,
+        EC.presence_of_element_located((By.CSS_SELECTOR, f"{section}[data-version='3']")),
+    )
+    assert AgendaItem.objects.get(pk=item.pk).summary == "記録者が書いた行\n議長が書いた行"

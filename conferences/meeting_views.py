@@ -65,6 +65,7 @@ def meeting_list(request):
             "when_query": {
                 when: urlencode({**query, "when": when}) for when in ("upcoming", "past")
             },
+            "my_series": [] if request.htmx else meetings.series_of_user(user=request.user),
         },
     )
 

@@ -122,6 +122,16 @@ def series_get_visible(*, user, pk: int) -> MeetingSeries:
     return series
 
 
+def series_of_user(*, user, limit: int = 50) -> list[MeetingSeries]:
+    """The series the user's organisations run, or that they chair or record, by title."""
+    own = Membership.objects.filter(user=user).values("organisation_id")
+    return list(
+        MeetingSeries.objects.filter(Q(organiser_id__in=own) | Q(chair=user) | Q(recorder=user))
+        .select_related("area")
+        .order_by("title", "pk")[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class MeetingFilters:
     when: str = "upcoming"  # upcoming | past

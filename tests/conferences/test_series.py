@@ -193,6 +193,9 @@ def test_create_a_series_from_the_monthly_preset(client, setting):
     ]
     page = client.get(response["Location"]).text
     assert "毎月第3水曜 14:00–16:00" in page
+    # The meeting list links to the series the user's organisations run.
+    series_url = reverse("staff:series_detail", args=[series.pk])
+    assert series_url in client.get(reverse("staff:meeting_list")).text
     for meeting in Meeting.objects.filter(series=series):
         assert reverse("staff:meeting_detail", args=[meeting.uid]) in page
     # The button adds nothing twice.

@@ -446,7 +446,9 @@ def series_detail(request, pk):
             "series": series,
             "rule_text": meetings.series_rule_text(series),
             "upcoming": upcoming,
-            "recent": list(occurrences.filter(starts_at__lt=now).order_by("-starts_at")[:12]),
+            "recent": list(
+                occurrences.filter(starts_at__lt=now).order_by("-starts_at", "-pk")[:12]
+            ),
             "editable": meetings.series_editable_by(user=request.user, series=series),
         },
     )

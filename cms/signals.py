@@ -5,7 +5,7 @@ lists the latest news, a district page its events, every page its menu), so the 
 cache is cleared rather than one address: publishing is rare, serving is not.
 """
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -21,6 +21,8 @@ def connect() -> None:
     page_unpublished.connect(clear_page_cache, dispatch_uid="cms-cache-unpublished")
     post_page_move.connect(clear_page_cache, dispatch_uid="cms-cache-moved")
     post_delete.connect(_deleted, dispatch_uid="cms-cache-deleted")
+    # The help lines show on every page.
+    post_save.connect(clear_page_cache, sender="cms.HelpLines", dispatch_uid="cms-cache-help")
 
 
 def _deleted(sender, instance, **kwargs) -> None:

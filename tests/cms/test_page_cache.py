@@ -80,3 +80,13 @@ def test_production_keeps_pages_where_every_worker_finds_them():
     backend = production.CACHES["public_pages"]["BACKEND"]
     assert "locmem" not in backend.lower()
     assert settings.PAGE_CACHE_SECONDS > 0
+
+
+def test_saving_the_help_lines_refreshes_every_page(client, public_site):
+    from cms.models import HelpLines
+
+    client.get("/")
+    lines = HelpLines.objects.get()
+    lines.emergency_note = "緊急のときは119番へ"
+    lines.save()
+    assert "緊急のときは119番へ" in client.get("/").text

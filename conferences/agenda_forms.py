@@ -28,7 +28,7 @@ class AgendaItemAddForm(forms.Form):
         ),
     )
     minutes_allotted = forms.IntegerField(
-        label=_("Minutes"), min_value=1, max_value=MAX_MINUTES, initial=15
+        label=_("Minutes allotted"), min_value=1, max_value=MAX_MINUTES, initial=15
     )
     case_code = forms.CharField(
         label=_("Case code"),
@@ -97,7 +97,9 @@ class AgendaItemAddForm(forms.Form):
 
 
 class ItemMinutesForm(forms.Form):
-    minutes_allotted = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_MINUTES)
+    minutes_allotted = forms.IntegerField(
+        label=_("Minutes allotted"), min_value=1, max_value=MAX_MINUTES
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 

@@ -102,10 +102,11 @@ def _render(
     overrides=None,
     page_error=None,
     status=200,
-    audit=False,
+    audit=True,
     extra=None,
 ):
-    """The page, or with htmx and `item` the item's section only."""
+    """The page, or with htmx and `item` the item's section only. The case material it shows
+    is audited as read (`audit`), except right after a write that audited it as changed."""
     overrides = overrides or {}
     partial = item is not None and request.htmx
     context = service.minutes_page(
@@ -149,7 +150,7 @@ def _refused(request, meeting, error, item=None, overrides=None, status=403):
 @login_required
 def minutes_page(request, uid):
     meeting = service.meeting_get_for_minutes(user=request.user, uid=uid)
-    return _render(request, meeting, audit=True)
+    return _render(request, meeting)
 
 
 def _meeting_and_item(request, uid, pk):

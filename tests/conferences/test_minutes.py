@@ -1036,3 +1036,11 @@ def test_the_case_panel_is_only_for_those_who_see_the_case_itself(client, world)
     # The chair, whose centre leads the case, has it.
     login(client, world.chair)
     assert plan_url in client.get(page_url(world.meeting)).text
+
+
+def test_a_refused_post_that_shows_the_page_again_audits_the_cases_it_shows(client, world):
+    login(client, world.member)
+    response = client.post(save_url(world.report), item_post(world.report, "勝手に"))
+    assert response.status_code == 403
+    events = list(AuditEvent.objects.values_list("case_id", "action", "user_id"))
+    assert events == [(world.case.pk, AuditEvent.Action.VIEW, world.member.pk)]

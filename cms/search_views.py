@@ -6,9 +6,12 @@ page cache skips addresses with a query string, and the form page itself is not 
 """
 
 import dataclasses
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -72,6 +75,27 @@ def _organisation_hit(organisation, query: str, home) -> ShownHit:
     )
 
 
+def _language_links(request, query: str) -> list[dict]:
+    """The same search in each content language (for the footer's language links)."""
+    from cms import selectors
+
+    current = translation.get_language()
+    links = []
+    for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        with translation.override(code):
+            url = reverse("search")
+        links.append(
+            {
+                "code": code,
+                "name": selectors.language_name(code),
+                "url": f"{url}?{urlencode({'q': query})}" if query else url,
+                "current": code == current,
+                "translated": False,
+            }
+        )
+    return links
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def site_search(request):
@@ -82,8 +106,8 @@ def site_search(request):
         "query": query,
         "truncated": truncated,
         "searched": bool(query),
-        "home_url": home.get_url(request) if home else "/",
-        "site_title": home.title if home else "",
+        "home": home,
+        "languages": _language_links(request, query),
     }
     searchable = bool(query_clauses(query) or directory_search.query_terms(query))
     if query:

@@ -377,7 +377,19 @@ def agenda_item_set_minutes(
         minutes_allotted=minutes_allotted, version=F("version") + 1
     )
     if not updated:
-        raise _item_conflict(AgendaItem.objects.filter(pk=item.pk).first())
+        current = AgendaItem.objects.filter(pk=item.pk).first()
+        if current is None:
+            raise _item_conflict(None)
+        conflict = StaleAgenda(
+            _(
+                "Someone else changed this item after you opened the agenda: it now has "
+                "%(minutes)s minutes. Your value is kept in the field; save it again to replace "
+                "theirs."
+            )
+            % {"minutes": current.minutes_allotted}
+        )
+        conflict.current = current
+        raise conflict
     item.minutes_allotted = minutes_allotted
     item.version = expected_version + 1
     return item

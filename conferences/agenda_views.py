@@ -108,13 +108,14 @@ def _builder_context(request, meeting, *, form=None, error=None):
     return context
 
 
-def _render_builder(request, meeting, *, form=None, error=None, status=200):
+def _render_builder(request, meeting, *, form=None, error=None, status=200, typed=None):
     template = "conferences/agenda_builder.html"
     if request.htmx:
         template += "#builder"
         # htmx swaps only successful answers: a refusal comes back as the block, with the reason.
         status = 200
     context = _builder_context(request, meeting, form=form, error=error)
+    context["typed"] = typed or {}
     return render(request, template, context, status=status)
 
 
@@ -189,8 +190,12 @@ def agenda_item_minutes(request, uid, pk):
     item = _item(meeting, pk)
     item.meeting = meeting
     form = agenda_forms.ItemMinutesForm(request.POST)
+    # What was typed stays in the item's field, whatever the refusal.
+    typed = {"pk": item.pk, "value": request.POST.get("minutes_allotted", "")}
     if not form.is_valid():
-        return _render_builder(request, meeting, error=_minutes_error(form, item), status=400)
+        return _render_builder(
+            request, meeting, error=_minutes_error(form, item), status=400, typed=typed
+        )
     try:
         agenda.agenda_item_set_minutes(
             item=item,
@@ -199,7 +204,8 @@ def agenda_item_minutes(request, uid, pk):
             expected_version=form.cleaned_data["version"],
         )
     except (agenda.StaleAgenda, agenda.AgendaRefused) as refused:
-        return _render_builder(request, meeting, error=refused.message, status=409)
+        # The field now carries the stored version: saving again is a knowing replacement.
+        return _render_builder(request, meeting, error=refused.message, status=409, typed=typed)
     return _done(request, meeting, f"#item-{item.pk}")
 
 

@@ -418,8 +418,19 @@ def test_a_minutes_change_from_a_stale_version_is_refused(client, world, three):
         {"minutes_allotted": "5", "version": "1"},
     )
     assert response.status_code == 409
-    assert "20" in response.text
+    assert 'role="alert"' in response.text and "20" in response.text
     assert AgendaItem.objects.get(pk=three[0].pk).minutes_allotted == 20
+    # The typed 5 stays in the field, which now carries the stored version: saving again is a
+    # knowing replacement.
+    field = re.search(rf'<input type="number" id="minutes-{three[0].pk}"[^>]*>', response.text)
+    assert 'value="5"' in field.group(0)
+    form = response.text[: field.start()].rsplit("<form", 1)[1]
+    assert 'name="version" value="2"' in form
+    client.post(
+        url("agenda_item_minutes", world["meeting"], three[0].pk),
+        {"minutes_allotted": "5", "version": "2"},
+    )
+    assert AgendaItem.objects.get(pk=three[0].pk).minutes_allotted == 5
 
 
 def test_minutes_must_be_a_sensible_number(client, world, three):
@@ -429,6 +440,7 @@ def test_minutes_must_be_a_sensible_number(client, world, three):
         {"minutes_allotted": "0", "version": "1"},
     )
     assert response.status_code == 400 and 'role="alert"' in response.text
+    assert f'id="minutes-{three[0].pk}" name="minutes_allotted" value="0"' in response.text
     assert AgendaItem.objects.get(pk=three[0].pk).minutes_allotted == 15
 
 

@@ -224,7 +224,11 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
     items = list(
         items.prefetch_related(
             Prefetch("action_items", queryset=action_rows, to_attr="actions"),
-            Prefetch("carried_actions", queryset=action_rows, to_attr="carried"),
+            Prefetch(
+                "carried_actions",
+                queryset=action_rows.select_related("agenda_item"),
+                to_attr="carried",
+            ),
             Prefetch(
                 "correction_proposals",
                 queryset=proposal_rows.order_by("proposed_at", "pk"),
@@ -247,6 +251,11 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
         item.pending = [p for p in item.proposals if p.status == CorrectionProposal.Status.PENDING]
         if item.case_id and item.case_visible:
             shown_case_ids.add(item.case_id)
+    _mark_hidden_carried(user=user, items=items, visible_case_ids=visible_case_ids)
+    for item in items:
+        for action in item.carried:
+            if action.about_case_id and not action.case_hidden:
+                shown_case_ids.add(action.about_case_id)
 
     participants = list(
         Participant.objects.filter(meeting=meeting)
@@ -288,6 +297,23 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
             user=user, items=[i for i in items if i.case_id and i.case_visible]
         )
     return context
+
+
+def _mark_hidden_carried(*, user, items, visible_case_ids) -> None:
+    """A carried-over action about a case (its own, or its item's) that the user may not see is
+    marked `case_hidden`: the page then says only that there is one. At most one query."""
+    carried = [action for item in items for action in item.carried]
+    for action in carried:
+        action.about_case_id = action.case_id or action.agenda_item.case_id
+    unknown = {a.about_case_id for a in carried if a.about_case_id} - set(visible_case_ids)
+    if unknown:
+        unknown -= set(
+            selectors.cases_visible_to(user=user)
+            .filter(pk__in=unknown)
+            .values_list("pk", flat=True)
+        )
+    for action in carried:
+        action.case_hidden = action.about_case_id in unknown
 
 
 def _writer_choices(*, meeting: Meeting, participants, items) -> dict:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from conferences import minutes as service
 from conferences import minutes_forms as forms
-from conferences.models import ActionItem, AgendaItem, AuditEvent, MinutesRevision
+from conferences.models import AgendaItem, MinutesRevision
 from resources.models import Organisation
 
 PAGE = "conferences/minutes_page.html"
@@ -288,13 +288,14 @@ def _action_and_item(request, uid, pk):
     else:
         item_pk = action.carried_into.filter(meeting=meeting).values_list("pk", flat=True).first()
     item = service.item_get_for_user(user=request.user, meeting=meeting, pk=item_pk)
-    if action.case_id and action.case_id != item.case_id:
-        # Carried into a general item: the action's own case must be one the user may see.
+    about_case_id = action.case_id or action.agenda_item.case_id
+    if about_case_id and about_case_id != item.case_id:
+        # Carried into a general item: the case it is about must be one the user may see.
         if (
-            action.case_id
+            about_case_id
             not in service.selectors.meeting_case_ids_visible(user=request.user, meeting=meeting)
             and not service.selectors.cases_visible_to(user=request.user)
-            .filter(pk=action.case_id)
+            .filter(pk=about_case_id)
             .exists()
         ):
             raise Http404
@@ -573,9 +574,5 @@ def revisions(request, uid):
             "left": left,
             "right": right,
             "rows": rows,
-            "audit_action": AuditEvent.Action.VIEW,
         },
     )
-
-
-__all__ = ["ActionItem"]

@@ -1044,3 +1044,35 @@ def test_a_refused_post_that_shows_the_page_again_audits_the_cases_it_shows(clie
     assert response.status_code == 403
     events = list(AuditEvent.objects.values_list("case_id", "action", "user_id"))
     assert events == [(world.case.pk, AuditEvent.Action.VIEW, world.member.pk)]
+
+
+def test_a_carried_action_about_a_case_not_shared_shows_only_that_there_is_one(client, world):
+    """The next meeting's chair, whose organisation has no role on the case, sees that an action
+    was carried over, not what it is, and cannot touch it."""
+    action = factories.action_item(
+        agenda_item=world.case_item, organisation=world.clinic, description="受診に同行する"
+    )
+    open_report = factories.action_item(
+        agenda_item=world.report, organisation=world.centre, description="会場を予約する"
+    )
+    other_chair = factories.user("next-chair", organisations=[world.far])
+    following = factories.meeting(area=world.district, organiser=world.far, chair=other_chair)
+    carried = factories.agenda_item(
+        meeting=following, order=1, kind=AgendaItem.Kind.CARRIED_OVER, title="持ち越し"
+    )
+    carried.carried_actions.add(action, open_report)
+    login(client, other_chair)
+    page = client.get(page_url(following)).text
+    assert "会場を予約する" in page
+    assert "受診に同行する" not in page
+    done = reverse("staff:minutes_action_done", args=[following.uid, action.pk])
+    assert client.post(done, {"done": "1"}).status_code == 404
+    action.refresh_from_db()
+    assert action.status == ActionItem.Status.OPEN
+    # Its own chair's centre leads the case: they see it carried, and may mark it done there.
+    Meeting.objects.filter(pk=following.pk).update(chair=world.chair)
+    login(client, world.chair)
+    assert "受診に同行する" in client.get(page_url(following)).text
+    assert client.post(done, {"done": "1"}).status_code == 302
+    action.refresh_from_db()
+    assert action.status == ActionItem.Status.DONE

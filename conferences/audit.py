@@ -18,6 +18,7 @@ from resources.models import Organisation
 # What each recorded `detail` means, for people reading the trail (others show as recorded).
 DETAIL_LABELS = {
     "staff:case_detail": _("Read the case page"),
+    "staff:case_list": _("Saw the case in the case list"),
     "staff:case_plan": _("Read a support plan version"),
     "staff:case_sharing_check": _("Checked consent for an organisation"),
     "export:case_csv": _("Downloaded the case record"),

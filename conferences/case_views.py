@@ -68,6 +68,8 @@ def case_list(request):
         )
     cases_qs = cases_qs.order_by("status", "next_review_on", "code", "pk")
     page = Paginator(cases_qs, 50).get_page(request.GET.get("page"))
+    # The list shows each case's code, district and lead: a read of each, recorded.
+    cases.audit_case_list(user=request.user, cases_shown=page.object_list, detail="staff:case_list")
     chosen = {key: value for key, value in filters.items() if value}
     query = f"&{urlencode(chosen)}" if chosen else ""
     context = {

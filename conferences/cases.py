@@ -121,6 +121,43 @@ def agency_organisations_of(*, user) -> QuerySet[Organisation]:
     )
 
 
+def audit_case_list(*, user, cases_shown, detail: str) -> None:
+    """One VIEW event per case a list showed (its code, district, lead...), written in two
+    queries whatever their number; each through the user's organisation on the case, else (a
+    chair or recorder) the user's own first organisation."""
+    case_ids = sorted({case.pk for case in cases_shown})
+    if not case_ids:
+        return
+    through: dict[int, int] = {}
+    rows = (
+        CaseRole.objects.filter(case_id__in=case_ids, organisation__memberships__user=user)
+        .order_by("case_id", "organisation__name", "organisation_id")
+        .values_list("case_id", "organisation_id")
+    )
+    for case_id, organisation_id in rows:
+        through.setdefault(case_id, organisation_id)
+    own = (
+        Organisation.objects.filter(memberships__user=user)
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+        .first()
+        if len(through) < len(case_ids)
+        else None
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                user=user,
+                case_id=case_id,
+                action=AuditEvent.Action.VIEW,
+                organisation_id=through.get(case_id, own),
+                detail=detail,
+            )
+            for case_id in case_ids
+        ]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Writes
 

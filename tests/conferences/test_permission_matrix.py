@@ -390,6 +390,12 @@ def test_the_case_list_shows_the_case_only_to_its_readers(client, scene, who):
     response = client.get(reverse("staff:case_list"))
     assert response.status_code == 200
     assert (CODE in response.text) == (who in READERS), who
+    listed = AuditEvent.objects.filter(
+        user=scene["users"][who], case=scene["case"], action=AuditEvent.Action.VIEW
+    )
+    assert listed.exists() == (who in READERS), who
+    if who in READERS:
+        assert listed.get().organisation == scene["through"][who]
 
 
 @pytest.mark.parametrize("who", [u for u in USERS if u != ANONYMOUS])

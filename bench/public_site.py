@@ -197,6 +197,7 @@ def main() -> int:
         started = time.perf_counter()
         if args.database:
             copy_database(args.database, database)
+            manage(env, "migrate", "--no-input")  # a database seeded before a new migration
         else:
             manage(env, "migrate", "--no-input")
             manage(env, "seed_demo", "--scale", str(SCALE))

@@ -56,7 +56,10 @@ class BasePage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["home"] = selectors.home_of(page=self)
+        frame = selectors.site_frame(page=self)
+        context.update(
+            home=frame.home, nav=frame.nav, ancestors=frame.ancestors, directory=frame.directory
+        )
         context["meta_description"] = strip_tags(
             self.search_description or getattr(self, "intro", "") or ""
         ).strip()
@@ -108,9 +111,9 @@ class HomePage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["public_meetings"] = selectors.public_meetings(limit=5)
-        context["news"] = selectors.latest_news(locale=self.locale, limit=3)
-        context["events"] = selectors.upcoming_events(locale=self.locale, limit=4)
-        context["sections"] = selectors.sections(home=self)
+        context["news"] = selectors.latest_news(locale=self.locale_id, limit=3)
+        context["events"] = selectors.upcoming_events(locale=self.locale_id, limit=4)
+        context["sections"] = context["nav"]
         return context
 
 
@@ -237,7 +240,7 @@ class CentrePage(BasePage):
             else []
         )
         context["directory_url"] = selectors.organisation_url(
-            home=context["home"], organisation=self.organisation
+            directory=context["directory"], organisation=self.organisation, request=request
         )
         return context
 
@@ -262,14 +265,15 @@ class DistrictPage(BasePage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         area = selectors.area_of(page=self)
+        directory = context["directory"]
         context.update(
             area=area,
-            centres=selectors.centres_for(area=area, locale=self.locale),
+            centres=selectors.centres_for(area=area, locale=self.locale_id),
             resources=selectors.district_resources(area=area),
             public_meetings=selectors.public_meetings(area_ids=[area.pk], limit=10),
-            events=selectors.upcoming_events(locale=self.locale, area=area, limit=10),
+            events=selectors.upcoming_events(locale=self.locale_id, area=area, limit=10),
             calendar_url=f"/calendar/area/{area.code}.ics",
-            directory=selectors.directory_of(home=context["home"]),
+            directory_url=directory.get_url(request) if directory else "",
         )
         return context
 
@@ -345,7 +349,7 @@ class EventIndexPage(BasePage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["events"] = selectors.upcoming_events(locale=self.locale, parent=self, limit=50)
+        context["events"] = selectors.upcoming_events(locale=self.locale_id, parent=self, limit=50)
         context["public_meetings"] = selectors.public_meetings(limit=20)
         return context
 

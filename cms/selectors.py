@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import icalendar
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
@@ -38,11 +39,40 @@ def english() -> bool:
 # Pages
 
 
-def home_of(*, page: Page):
-    """The home page of the page's locale tree (the page itself for a home page)."""
-    if isinstance(page, pages.HomePage):
-        return page
-    return pages.HomePage.objects.filter(path=page.path[: page.steplen * 2]).first()
+@dataclasses.dataclass
+class SiteFrame:
+    """What every page's header and breadcrumbs need: its locale's home page, the home page's
+    live children (the sections; `nav` those shown in menus), the directory page, and the
+    page's ancestors below the root."""
+
+    home: Page | None
+    sections: list[Page]
+    directory: Page | None
+    ancestors: list[Page]
+
+    @property
+    def nav(self) -> list[Page]:
+        return [section for section in self.sections if section.show_in_menus]
+
+
+def site_frame(*, page: Page) -> SiteFrame:
+    """One query for the home page and its children; the ancestors come from them for pages up
+    to two levels below home (one more query deeper down)."""
+    home_path = page.path[: page.steplen * 2]
+    rows = list(
+        Page.objects.live()
+        .filter(Q(path=home_path) | Q(path__startswith=home_path, depth=3))
+        .order_by("path")
+    )
+    home = next((row for row in rows if row.path == home_path), None)
+    sections = [row for row in rows if row.depth == 3]
+    directory_type = ContentType.objects.get_for_model(pages.DirectoryPage).pk
+    directory = next((row for row in sections if row.content_type_id == directory_type), None)
+    if page.depth <= 4:
+        ancestors = [row for row in rows if page.path.startswith(row.path) and row.pk != page.pk]
+    else:
+        ancestors = list(page.get_ancestors().filter(depth__gte=2))
+    return SiteFrame(home=home, sections=sections, directory=directory, ancestors=ancestors)
 
 
 def sections(*, home) -> QuerySet[Page]:
@@ -58,14 +88,18 @@ def directory_of(*, home):
     return pages.DirectoryPage.objects.live().child_of(home).order_by("path").first()
 
 
-def organisation_url(*, home, organisation: Organisation | None) -> str:
-    """The public address of an organisation's directory entry ("" if it has none)."""
+def organisation_url(
+    *, organisation: Organisation | None, directory=None, home=None, request=None
+) -> str:
+    """The public address of an organisation's directory entry ("" if it has none): under the
+    given directory page, or else the directory page of the given home page."""
     if organisation is None or organisation.visibility != PUBLIC:
         return ""
-    directory = directory_of(home=home)
+    if directory is None:
+        directory = directory_of(home=home)
     if directory is None:
         return ""
-    return f"{directory.url}o/{organisation.uuid}/"
+    return f"{directory.get_url(request)}o/{organisation.uuid}/"
 
 
 def index_children(*, page) -> list[tuple[str, list[Page]]]:
@@ -89,19 +123,19 @@ def index_children(*, page) -> list[tuple[str, list[Page]]]:
     return result
 
 
-def centres_for(*, area: Area, locale) -> list:
+def centres_for(*, area: Area, locale: int) -> list:
     """Centre pages for the area or the region above it (a こども家庭センター per region)."""
     area_ids = [area.pk] + ([area.parent_id] if area.parent_id else [])
     return list(
         pages.CentrePage.objects.live()
-        .filter(locale=locale, area_id__in=area_ids)
+        .filter(locale_id=locale, area_id__in=area_ids)
         .order_by("kind", "path")
     )
 
 
-def latest_news(*, locale, limit: int = 3) -> list:
+def latest_news(*, locale: int, limit: int = 3) -> list:
     return list(
-        pages.NewsPage.objects.live().filter(locale=locale).order_by("-date", "-path")[:limit]
+        pages.NewsPage.objects.live().filter(locale_id=locale).order_by("-date", "-path")[:limit]
     )
 
 
@@ -109,8 +143,9 @@ def news_of(*, index) -> QuerySet:
     return pages.NewsPage.objects.live().child_of(index).order_by("-date", "-path")
 
 
-def upcoming_events(*, locale, area: Area | None = None, parent=None, limit: int = 10) -> list:
-    events = pages.EventPage.objects.live().filter(locale=locale, ends_at__gte=timezone.now())
+def upcoming_events(*, locale: int, area: Area | None = None, parent=None, limit: int = 10) -> list:
+    """Classes and events of the locale (its id) that have not ended, soonest first."""
+    events = pages.EventPage.objects.live().filter(locale_id=locale, ends_at__gte=timezone.now())
     if area is not None:
         events = events.filter(area=area)
     if parent is not None:

@@ -163,3 +163,18 @@ def test_a_concurrent_save_is_refused_in_place_and_merged(browser, live_server, 
         EC.presence_of_element_located((By.CSS_SELECTOR, f"{section}[data-version='3']")),
     )
     assert AgendaItem.objects.get(pk=item.pk).summary == "記録者が書いた行\n議長が書いた行"
+
+
+def test_a_private_note_does_not_print(browser, live_server, make_user):
+    chair, meeting, item = minutes_meeting(make_user)
+    item.private_notes.create(author=chair, text="議長だけの覚え書き")
+    url = reverse("staff:minutes", args=[meeting.uid])
+    log_in(browser, live_server, chair, url)
+    note = browser.find_element(By.CSS_SELECTOR, f"#item-{item.pk} .private-note")
+    assert note.is_displayed()
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not note.is_displayed()
+        assert browser.find_element(By.ID, f"item-{item.pk}").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

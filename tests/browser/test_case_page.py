@@ -2,6 +2,8 @@
 consent covers it; a refused addition keeps what was typed; recording the consent and adding
 again brings the organisation onto the case; all in place, without a page load."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from selenium.webdriver.common.by import By
@@ -116,3 +118,34 @@ def test_consent_before_sharing_in_place(browser, live_server, make_user):
     role = CaseRole.objects.get(case=case, organisation=clinic)
     assert role.consent == Consent.objects.get(case=case)
     assert browser.execute_script("return window.stillTheSamePage === true;")
+
+
+def test_the_case_list_filters_in_place_and_keeps_them_in_the_url(browser, live_server, make_user):
+    _, _, district = factories.area_tree()
+    centre = factories.organisation("桜台地域包括支援センター")
+    factories.case(district=district, lead=centre, code="K26-06001")
+    factories.case(
+        district=district,
+        lead=centre,
+        code="K26-06002",
+        status="closed",
+        closed_on=datetime.date(2026, 10, 1),
+    )
+    user = make_user("sato.hanako", organisations=[centre])
+    url = reverse("staff:case_list")
+    log_in_and_open(browser, live_server, user, url)
+    browser.execute_script("window.stillTheSamePage = true;")
+
+    def codes():
+        return sorted(
+            link.text for link in browser.find_elements(By.CSS_SELECTOR, "#case-results td a")
+        )
+
+    assert codes() == ["K26-06001", "K26-06002"]
+    Select(browser.find_element(By.ID, "id_status")).select_by_value("closed")
+    wait_for(browser, lambda d: "status=closed" in d.current_url)
+    wait_for(browser, lambda d: codes() == ["K26-06002"])
+    assert browser.execute_script("return window.stillTheSamePage === true;")
+    # The URL reproduces the filtered list, without JavaScript too.
+    browser.get(browser.current_url)
+    assert codes() == ["K26-06002"]

@@ -245,6 +245,10 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 # cms/migrations). Pages also expire after PAGE_CACHE_SECONDS, so directory edits made in
 # /staff/ reach the public site within that time.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# The directory's verification queue lists entries not verified for this many months; residents'
+# correction reports are limited to this many per client address per hour (resources.stewardship).
+DIRECTORY_VERIFY_MONTHS = int(os.environ.get("DIRECTORY_VERIFY_MONTHS", "12"))
+DIRECTORY_REPORTS_PER_HOUR = int(os.environ.get("DIRECTORY_REPORTS_PER_HOUR", "5"))
 _PAGE_CACHE_BACKEND = os.environ.get(
     "PAGE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
 )

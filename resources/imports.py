@@ -98,8 +98,9 @@ from districts.addresses import normalise as normalise_address
 from districts.dates import parse_japanese_date
 from districts.models import Area, TargetGroup
 from districts.tables import ImportRejected, Problem, clean_header, read_table
-from resources import exports
+from resources import exports, stewardship
 from resources.models import (
+    FieldChange,
     Location,
     Organisation,
     OrganisationIdentifier,
@@ -1722,6 +1723,10 @@ class _Plan:
             [state.organisation for state in self.new_states], batch_size=BATCH
         )
         updated = [s.organisation for s in touched if not s.created]
+        # The per-field change log (resources.stewardship), before the stored values go.
+        stewardship.field_changes_record_bulk(
+            organisations=updated, fields=ORGANISATION_FIELDS, source=FieldChange.Source.IMPORT
+        )
         Organisation.objects.bulk_update(updated, ORGANISATION_FIELDS, batch_size=BATCH)
         # An edit open in /staff/ must see that the import changed the entry.
         Organisation.objects.filter(pk__in=[o.pk for o in updated]).update(version=F("version") + 1)

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import Area, TargetGroup
@@ -88,6 +89,24 @@ class Organisation(models.Model):
     # Raised by every save from /staff/ (resources.services.organisation_save), which writes only
     # if it is still the version the editor started from: concurrent edits never overwrite.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Who keeps the entry true (resources.stewardship): an organisation (typically the 社協),
+    # whose members see the entry in their verification queue, and/or a named staff user.
+    keeper_organisation = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kept_entries",
+        verbose_name=_("keeper (organisation)"),
+    )
+    keeper_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kept_entries",
+        verbose_name=_("keeper (staff member)"),
+    )
 
     class Meta:
         ordering = ["reading", "name"]
@@ -441,3 +460,140 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.REJECTED, self.State.FAILED)
+
+
+# --- stewardship (resources.stewardship): the per-field change log, proposals, reports ---
+
+
+class FieldChange(models.Model):
+    """One field of a directory entry changed: who, when, from what to what, and through which
+    door (HSDS's metadata object). Written by every path that changes an organisation."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Staff directory")
+        ADMIN = "admin", _("Admin")
+        IMPORT = "import", _("Import")
+        PROPOSAL = "proposal", _("Accepted proposal")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="field_changes",
+        verbose_name=_("organisation"),
+    )
+    resource_type = models.CharField(_("resource type"), max_length=32, default="organization")
+    resource_id = models.UUIDField(_("resource id"))
+    field_name = models.CharField(_("field"), max_length=64)
+    previous_value = models.TextField(_("previous value"), blank=True)
+    replacement_value = models.TextField(_("replacement value"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("field change")
+        verbose_name_plural = _("field changes")
+        indexes = [models.Index(fields=["organisation", "-changed_at"])]
+
+    def __str__(self):
+        return f"{self.field_name} @ {self.changed_at:%Y-%m-%d}"
+
+
+class ChangeProposal(models.Model):
+    """Changes a member of an organisation proposes to its own entry; a keeper accepts or
+    rejects each field (with a reason) before anything is published."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        REVIEWED = "reviewed", _("Reviewed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="change_proposals",
+        verbose_name=_("organisation"),
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    # {field: proposed value} and {field: the value stored when it was proposed}, as text.
+    changes = models.JSONField(_("changes"), default=dict)
+    previous = models.JSONField(_("values when proposed"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # {field: {"accepted": bool, "reason": str}}
+    decisions = models.JSONField(_("decisions"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("proposed change")
+        verbose_name_plural = _("proposed changes")
+
+    def __str__(self):
+        return f"{self.organisation} {self.created_at:%Y-%m-%d}"
+
+
+class CorrectionReport(models.Model):
+    """A resident's report, from the public page of an entry, that something is wrong."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Dealt with")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="correction_reports",
+        verbose_name=_("organisation"),
+    )
+    message = models.TextField(_("what is wrong"))
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    # A keyed hash of the client's address, for the rate limit only (never the address itself).
+    client_key = models.CharField(max_length=64, editable=False, db_index=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default="open")
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("dealt with by"),
+    )
+    closed_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    resolution = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("correction report")
+        verbose_name_plural = _("correction reports")
+
+    def __str__(self):
+        return f"{self.organisation} {self.created_at:%Y-%m-%d}"

@@ -62,12 +62,22 @@ def organisation_create(*, fields: dict, areas_served=()) -> Organisation:
 
 
 def organisation_update(
-    *, organisation: Organisation, version: int, fields: dict, areas_served=()
+    *,
+    organisation: Organisation,
+    version: int,
+    fields: dict,
+    areas_served=None,
+    user=None,
+    source: str = "staff",
 ) -> Organisation:
     """Save the fields if the stored version is still `version`; raises StaleEntry otherwise.
-    Returns the organisation as stored now."""
+    Returns the organisation as stored now. areas_served None leaves them as they are. Each
+    changed field is logged (resources.stewardship) with `user` and `source`."""
+    from resources import stewardship  # it builds on this module
+
     values = {name: fields[name] for name in ORGANISATION_FIELDS if name in fields}
     with transaction.atomic():
+        before = stewardship.snapshot(Organisation.objects.get(pk=organisation.pk))
         updated = Organisation.objects.filter(pk=organisation.pk, version=version).update(
             **values, version=F("version") + 1
         )
@@ -76,7 +86,15 @@ def organisation_update(
                 Organisation.objects.select_related("home_area").get(pk=organisation.pk)
             )
         stored = Organisation.objects.get(pk=organisation.pk)
-        stored.areas_served.set(areas_served)
+        if areas_served is not None:
+            stored.areas_served.set(areas_served)
+        stewardship.field_changes_record(
+            organisation=stored,
+            before=before,
+            after=stewardship.snapshot(stored),
+            user=user,
+            source=source,
+        )
         search.organisation_search_refresh(organisation=stored)
     return stored
 

@@ -498,6 +498,7 @@ def organisation_edit(request, uuid):
                 version=version,
                 fields=form.fields_to_save(),
                 areas_served=form.cleaned_data["areas_served"],
+                user=request.user,
             )
         except services.StaleEntry as stale:
             # Keep what was typed, show what is stored now, and carry the stored version so

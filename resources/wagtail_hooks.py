@@ -6,6 +6,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from resources.forms import with_search_key
 from resources.models import Location, Organisation, Service, TaxonomyTerm
+from resources.stewardship import with_change_log
 
 
 class OrganisationViewSet(ModelViewSet):
@@ -17,12 +18,13 @@ class OrganisationViewSet(ModelViewSet):
     form_fields = [
         "name", "reading", "name_en", "kind", "description", "phone", "fax", "email", "website",
         "corporate_number", "home_area", "areas_served", "is_agency", "visibility",
-        "last_verified_on", "last_verified_by",
+        "last_verified_on", "last_verified_by", "keeper_organisation", "keeper_user",
     ]  # fmt: skip
 
     def get_form_class(self, for_update=False):
-        # Saving refreshes the directory search key (resources.search).
-        return with_search_key(super().get_form_class(for_update))
+        # Saving refreshes the directory search key (resources.search) and logs each changed
+        # field (resources.stewardship).
+        return with_change_log(with_search_key(super().get_form_class(for_update)))
 
 
 class ServiceViewSet(ModelViewSet):

@@ -127,7 +127,9 @@ def minutes_readable(*, roles: dict, minutes: Minutes | None) -> bool:
 
 def _minutes_for_write(*, meeting: Meeting, lock: bool = True) -> Minutes:
     """The meeting's minutes row (created as a draft on the first write), locked for the rest of
-    the transaction; MinutesLocked when approved."""
+    the transaction; MinutesLocked when approved, MinutesRefused for a cancelled meeting."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise MinutesRefused(_("The meeting was cancelled: it has no minutes to write."))
     rows = Minutes.objects.select_for_update() if lock else Minutes.objects.all()
     minutes = rows.filter(meeting=meeting).first()
     if minutes is None:
@@ -206,6 +208,7 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
     readable = minutes_readable(roles=roles, minutes=minutes)
     visible_case_ids = selectors.meeting_case_ids_visible(user=user, meeting=meeting)
     is_draft = minutes is None or minutes.status == Minutes.Status.DRAFT
+    cancelled = meeting.status == Meeting.Status.CANCELLED
     circulated = minutes is not None and minutes.circulated_at is not None
     can_propose = is_draft and circulated and roles["is_participant"] and not roles["is_writer"]
 
@@ -275,7 +278,8 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
         "readable": readable,
         "is_draft": is_draft,
         "circulated": circulated,
-        "can_edit": roles["is_writer"] and is_draft,
+        "can_edit": roles["is_writer"] and is_draft and not cancelled,
+        "cancelled": cancelled,
         "can_propose": can_propose,
         "items": items,
         "participants": participants,

@@ -1076,3 +1076,15 @@ def test_a_carried_action_about_a_case_not_shared_shows_only_that_there_is_one(c
     assert client.post(done, {"done": "1"}).status_code == 302
     action.refresh_from_db()
     assert action.status == ActionItem.Status.DONE
+
+
+def test_a_cancelled_meeting_has_no_minutes_to_write(client, world):
+    Meeting.objects.filter(pk=world.meeting.pk).update(
+        status=Meeting.Status.CANCELLED, cancellation_reason="台風"
+    )
+    login(client, world.chair)
+    page = client.get(page_url(world.meeting)).text
+    assert f'action="{save_url(world.report)}"' not in page
+    assert client.post(save_url(world.report), item_post(world.report, "x")).status_code == 403
+    assert approve(client, world.meeting).status_code == 403
+    assert not Minutes.objects.exists()

@@ -195,9 +195,10 @@ def plan_detail(request, public_id, number):
 
 @login_required
 def case_export(request, public_id):
-    """The case record as CSV (facts, role sharing, consents, plans): an audited export."""
-    case = selectors.case_get_visible(user=request.user, public_id=public_id)
-    access = cases.case_access(user=request.user, case=case)
+    """The case record as CSV (facts, role sharing, consents, plans): an audited export, for
+    members of an organisation on the case only (a chair or recorder reads the case for their
+    meeting; taking the whole record away is not part of that)."""
+    case, access = cases.case_get_changeable(user=request.user, public_id=public_id)
     cases.case_audit(
         user=request.user,
         case=case,

@@ -175,7 +175,7 @@ def edit_data(scene):
 ROUTES = [
     Route("staff:case_detail", case_id),
     Route("staff:case_plan", lambda s: [s["case"].public_id, 1]),
-    Route("staff:case_export", case_id, action=AuditEvent.Action.EXPORT),
+    Route("staff:case_export", case_id, allowed=CHANGERS, action=AuditEvent.Action.EXPORT),
     Route(
         "staff:case_role_check",
         case_id,

@@ -117,6 +117,10 @@
   document.addEventListener("pointermove", (event) => {
     if (!drag) return;
     event.preventDefault();
+    // Near the top or bottom of the window, scroll, so a long agenda can be crossed.
+    const edge = 48;
+    if (event.clientY < edge) window.scrollBy(0, -16);
+    else if (event.clientY > window.innerHeight - edge) window.scrollBy(0, 16);
     const others = items().filter((li) => li !== drag.item);
     let before = null;
     for (const li of others) {

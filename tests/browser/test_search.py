@@ -52,6 +52,11 @@ def test_resident_searches_on_a_phone(phone, live_server, home_page):
     titles = [h.text for h in phone.find_elements(By.CSS_SELECTOR, ".search-hit h3")]
     assert titles == ["産後ケア事業のご案内", "産後ケアハウスわかくさ"]
     assert "職員連絡会" not in phone.page_source
+    # As after a page load: the title names the search, and the focus is on the results'
+    # heading, so a screen reader announces it.
+    wait_for(phone, EC.title_contains("ｻﾝｺﾞｹｱ"))
+    focused = phone.execute_script("return document.activeElement.id;")
+    assert focused == "search-results-heading"
     # htmx put the query in the address: it can be shared, reloaded and gone back to.
     assert parse_qs(urlsplit(phone.current_url).query)["q"] == ["ｻﾝｺﾞｹｱ"]
     phone.refresh()

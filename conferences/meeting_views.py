@@ -404,6 +404,19 @@ def _detail_with_forms(request, meeting, *, status=400, **forms):
 
 @login_required
 def series_create(request):
+    """With htmx, every change of the form asks for a preview of the rule (nothing is saved):
+    how it reads and its next dates. Without JavaScript, the series page shows them."""
+    if request.method == "POST" and request.POST.get("action") == "preview":
+        form = meeting_forms.SeriesForm(request.POST, user=request.user)
+        form.is_valid()
+        preview = meetings.series_preview(
+            rrule=form.cleaned_data.get("rrule"),
+            start_time=form.cleaned_data.get("start_time"),
+            end_time=form.cleaned_data.get("end_time"),
+            starts_on=form.cleaned_data.get("starts_on"),
+            until=form.cleaned_data.get("until"),
+        )
+        return render(request, "conferences/series_form.html#preview", {"preview": preview})
     if request.method == "POST":
         form = meeting_forms.SeriesForm(request.POST, user=request.user)
         if form.is_valid():

@@ -211,6 +211,22 @@ def series_rule_text(series: MeetingSeries) -> str:
     return f"{text} {hours}".strip()
 
 
+def series_preview(
+    *, rrule, start_time=None, end_time=None, starts_on=None, until=None, count: int = 3
+) -> dict | None:
+    """How a series being typed reads and its next dates (None while the rule is incomplete)."""
+    if not rrule:
+        return None
+    series = MeetingSeries(
+        rrule=rrule, start_time=start_time, end_time=end_time, starts_on=starts_on, until=until
+    )
+    today = timezone.localdate()
+    dates = series_occurrence_dates(
+        series=series, start=today, end=today + relativedelta(months=GENERATION_MONTHS)
+    )
+    return {"text": series_rule_text(series), "dates": dates[:count], "total": len(dates)}
+
+
 def series_occurrence_dates(
     *, series: MeetingSeries, start: datetime.date, end: datetime.date
 ) -> list[datetime.date]:

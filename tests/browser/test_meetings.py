@@ -59,6 +59,15 @@ def test_create_a_series_see_its_meetings_and_cancel_one(browser, live_server, m
     browser.find_element(By.ID, "id_place").send_keys("桜台地区会館")
     Select(browser.find_element(By.ID, "id_organiser")).select_by_value(str(centre.pk))
     Select(browser.find_element(By.ID, "id_chair")).select_by_value(str(chair.pk))
+    # While typing, the form shows how the series reads (htmx; nothing is saved yet).
+    wait_for(
+        browser,
+        EC.text_to_be_present_in_element(
+            (By.CSS_SELECTOR, ".series-preview__rule"), "毎月第3水曜 14:00–16:00"
+        ),
+    )
+    wait_for_htmx(browser)
+    assert not MeetingSeries.objects.exists()
     browser.find_element(By.CSS_SELECTOR, ".series-form button.button-primary").click()
 
     wait_for(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".series-rule")))

@@ -279,3 +279,30 @@ def test_generating_at_the_same_moment_as_someone_else_adds_nothing_twice(settin
         datetime.date(2027, 1, 20),
         datetime.date(2027, 2, 17),
     ]
+
+
+def test_preview_shows_how_the_series_reads_and_saves_nothing(client, setting):
+    _, _, chair = setting
+    client.force_login(chair)
+    response = client.post(
+        reverse("staff:series_create"),
+        {
+            "action": "preview",
+            "pattern": "biweekly",
+            "weekday": "TU",
+            "start_time": "10:00",
+            "end_time": "11:30",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "隔週火曜 10:00–11:30" in response.text
+    assert "<form" not in response.text
+    assert not MeetingSeries.objects.exists()
+    # Incomplete: nothing to show yet.
+    response = client.post(
+        reverse("staff:series_create"),
+        {"action": "preview", "pattern": "monthly", "weekday": "TU"},
+        headers={"HX-Request": "true"},
+    )
+    assert "series-preview" not in response.text

@@ -369,7 +369,6 @@ def plan_services_offered(*, case: Case, chosen=()) -> QuerySet[Service]:
         )
         .select_related("organisation")
         .order_by("organisation__reading", "organisation__name", "name", "pk")
-        .distinct()
     )
 
 

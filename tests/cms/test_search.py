@@ -350,3 +350,35 @@ def test_htmx_gets_the_results_part_only(client, home_page):
     response = client.get("/search/", {"q": "産後ケア"}, headers={"HX-Request": "true"})
     assert response.text.lstrip().startswith('<section id="search-results"')
     assert "<html" not in response.text
+
+
+@pytest.mark.django_db
+def test_search_page_never_shows_private_records(client, home_page, make_user):
+    from wagtail.models import PageViewRestriction
+
+    directory = factories.export_directory()
+    organisations_search_refresh()
+    lead = directory.salon
+    factories.case(district=directory.areas.sakuradai, lead=lead, code="K-77777")
+    restricted = _page(home_page, "会員限定サロンの記録", "桜台ふれあいサロンの職員メモ")
+    PageViewRestriction.objects.create(page=restricted, restriction_type="login")
+    _page(home_page, "会員制サークルの下書き", live=False)
+
+    def shown(query):
+        html = client.get("/search/", {"q": query}).text
+        return html.split('id="search-results"')[1]
+
+    # The shelter is public and found, but never with its hidden place.
+    results = shown("一時避難")
+    assert "一時避難ハウス" in results.replace("<mark>", "").replace("</mark>", "")
+    assert "ひみつ荘" not in results and "柏木九丁目" not in results
+    for query in ("ひみつ荘", "柏木九丁目", "154-0099"):
+        assert "search-hit" not in shown(query)
+    # Staff-only organisations, staff-only services, drafts, restricted pages, cases: nothing.
+    for query in ("会員制サークル", "親子あそび", "会員限定", "職員メモ", "K-77777", "下書き"):
+        assert "search-hit" not in shown(query), query
+    # A public organisation is not found through its staff-only service's name.
+    assert "search-hit" not in shown("見守り")
+    assert "桜台ふれあいサロン" in shown("ふれあいサロン").replace("<mark>", "").replace(
+        "</mark>", ""
+    )

@@ -408,7 +408,14 @@ def meeting_update(*, meeting: Meeting, user, expected_version: int, **fields) -
     if unknown:
         raise TypeError(f"not meeting fields: {sorted(unknown)}")
     changes = {_attname(name): _raw(value) for name, value in fields.items()}
-    return _swap(meeting=meeting, expected_version=expected_version, changes=changes)
+    with transaction.atomic():
+        meeting = _swap(meeting=meeting, expected_version=expected_version, changes=changes)
+        # A new chair or recorder takes part (those before stay on the list).
+        present = set(meeting.participants.values_list("user_id", flat=True))
+        Participant.objects.bulk_create(
+            row for row in _chair_and_recorder([meeting]) if row.user_id not in present
+        )
+    return meeting
 
 
 def meeting_mark_held(*, meeting: Meeting, user, expected_version: int | None = None) -> Meeting:

@@ -237,3 +237,28 @@ def test_stale_service_call_raises_with_the_current_meeting(setting):
     with pytest.raises(meetings.StaleMeeting) as stale:
         meetings.meeting_update(meeting=meeting, user=member, expected_version=1, title="B")
     assert stale.value.current.title == "A" and stale.value.current.version == 2
+
+
+def test_a_new_chair_takes_part(setting):
+    district, centre, other, _, member = setting
+    meeting = meetings.meeting_create(
+        user=member,
+        title="会議",
+        kind=MeetingKind.INDIVIDUAL,
+        level=MeetingLevel.DISTRICT,
+        area=district,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        ends_at=timezone.now() + datetime.timedelta(days=3, hours=1),
+        organiser=centre,
+        recorder=member,
+    )
+    assert list(meeting.participants.values_list("user", "role")) == [(member.pk, "recorder")]
+    outside_chair = factories.user(organisations=[other], can_chair=True)
+    meetings.meeting_update(meeting=meeting, user=member, expected_version=1, chair=outside_chair)
+    assert set(meeting.participants.values_list("user", "organisation", "role")) == {
+        (member.pk, centre.pk, "recorder"),
+        (outside_chair.pk, other.pk, "chair"),
+    }
+    # Saving again adds no one twice.
+    meetings.meeting_update(meeting=meeting, user=member, expected_version=2, title="会議2")
+    assert meeting.participants.count() == 2

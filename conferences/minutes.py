@@ -288,6 +288,8 @@ def minutes_page(*, user, meeting: Meeting, item_ids=None) -> dict:
     if whole_page:
         # What the page shows around the items (an item's section re-rendered needs none of it).
         context["pending_count"] = pending_count.count()
+        # Approved: where the open actions went (the next step is one click away).
+        context["next_meeting"] = None if is_draft else next_meeting_in_series(meeting=meeting)
         context["revisions"] = list(
             MinutesRevision.objects.filter(minutes__meeting=meeting)
             .select_related("approved_by")

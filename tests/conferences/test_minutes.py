@@ -675,6 +675,9 @@ def test_approval_carries_open_actions_into_the_next_meeting_of_the_series(clien
     assert approve(client, world.meeting).status_code == 302
     carried = AgendaItem.objects.get(meeting=following, kind=AgendaItem.Kind.CARRIED_OVER)
     assert list(carried.carried_actions.all()) == [open_action]
+    # The approved minutes point to where the actions went.
+    page = client.get(page_url(world.meeting)).text
+    assert reverse("staff:agenda_builder", args=[following.uid]) in page
 
 
 # Circulation and proposed corrections

@@ -72,6 +72,8 @@ def _context(request, organisation, **forms) -> dict:
         "cases": case_counts(organisation=organisation),
         "issues": issues_taken_on(organisation=organisation, user=request.user),
         "stale_before": selectors.stale_before(),
+        "may_propose": organisation.pk
+        in conference_selectors.user_organisation_ids(user=request.user),
         "today": timezone.localdate(),
         "visit_form": visit_form,
         "follow_ups": follow_ups,

@@ -9,9 +9,11 @@ from django.urls import include, path
 from conferences import (
     agenda_views,
     area_views,
+    calendar_views,
     meeting_views,
     minutes_views,
     organisation_views,
+    stewardship_views,
     views,
     workshop_views,
 )
@@ -47,6 +49,33 @@ urlpatterns = [
         "directory/<uuid:uuid>/ties/<int:pk>/remove/",
         organisation_views.tie_remove,
         name="organisation_tie_remove",
+    ),
+    # --- stewardship (stewardship_views): the directory keeper's queue, proposals ---
+    path("directory/keeping/", stewardship_views.queue, name="stewardship_queue"),
+    path(
+        "directory/<uuid:uuid>/keeping/confirm/",
+        stewardship_views.entry_confirm,
+        name="stewardship_confirm",
+    ),
+    path(
+        "directory/<uuid:uuid>/keeping/correct/",
+        stewardship_views.entry_correct,
+        name="stewardship_correct",
+    ),
+    path(
+        "directory/<uuid:uuid>/propose/",
+        stewardship_views.proposal_create,
+        name="stewardship_propose",
+    ),
+    path(
+        "directory/proposals/<uuid:uuid>/",
+        stewardship_views.proposal_review,
+        name="stewardship_review",
+    ),
+    path(
+        "directory/reports/<uuid:uuid>/close/",
+        stewardship_views.report_close,
+        name="stewardship_report_close",
     ),
     # --- meetings (meeting_views): series, participants, pledges, cancellation ---
     path("meetings/", meeting_views.meeting_list, name="meeting_list"),
@@ -186,6 +215,11 @@ urlpatterns = [
     ),
     # --- cases (case_urls: case_views, audit_views): consent, roles, lead, plans, audit trail ---
     path("", include("conferences.case_urls")),
+    # --- calendar (calendar_views): subscribe page, private feed token, stored filters ---
+    path("calendar/", calendar_views.subscribe, name="calendar_subscribe"),
+    path("calendar/token/", calendar_views.token_issue, name="calendar_token_issue"),
+    path("calendar/token/revoke/", calendar_views.token_revoke, name="calendar_token_revoke"),
+    path("calendar/filters/", calendar_views.filter_create, name="calendar_filter_create"),
     # --- my work ---
     path("me/", meeting_views.my_work, name="my_work"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),

@@ -379,6 +379,8 @@ def with_change_log(form_class):
 
     class ChangeLogForm(form_class):
         def __init__(self, *args, **kwargs):
+            # The editor, passed by the admin's edit view (resources.wagtail_hooks).
+            self.change_log_user = kwargs.pop("change_log_user", None)
             super().__init__(*args, **kwargs)
             self._before = snapshot(self.instance) if self.instance.pk else None
 
@@ -390,7 +392,7 @@ def with_change_log(form_class):
                     organisation=stored,
                     before=self._before,
                     after=snapshot(stored),
-                    user=getattr(self, "for_user", None),
+                    user=self.change_log_user,
                     source=FieldChange.Source.ADMIN,
                 )
             return instance

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from resources import mapping_views, views
+from resources import mapping_views, stewardship_views, views
 
 urlpatterns = [
     path("directory/", views.organisation_list, name="organisation_list"),
@@ -35,6 +35,12 @@ urlpatterns = [
     ),
     path("directory/schedules/<uuid:uuid>/edit/", views.schedule_edit, name="schedule_edit"),
     path("directory/schedules/<uuid:uuid>/delete/", views.schedule_delete, name="schedule_delete"),
+    # --- stewardship ---
+    path(
+        "directory/<uuid:uuid>/history/",
+        stewardship_views.entry_history,
+        name="stewardship_history",
+    ),
     path("network/", mapping_views.network_index, name="network_index"),
     path("network/<str:code>/", mapping_views.area_network, name="area_network"),
 ]

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.views.generic.models import EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from resources.forms import with_search_key
@@ -9,8 +10,15 @@ from resources.models import Location, Organisation, Service, TaxonomyTerm
 from resources.stewardship import with_change_log
 
 
+class OrganisationEditView(EditView):
+    def get_form_kwargs(self):
+        # Who made each change, for the per-field change log (resources.stewardship).
+        return {**super().get_form_kwargs(), "change_log_user": self.request.user}
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    edit_view_class = OrganisationEditView
     icon = "group"
     list_display = ["name", "reading", "kind", "home_area", "visibility", "last_verified_on"]
     list_filter = ["kind", "visibility", "is_agency"]

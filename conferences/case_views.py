@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -125,11 +126,9 @@ def _case_page(
     consents = list(case.consents.select_related("recorded_by").prefetch_related("organisations"))
     forms = _forms(request, case, access, bound)
     for consent in consents:
-        consent.withdraw_form = None
-        if access.can_change and consent.withdrawn_on is None:
-            consent.withdraw_form = (withdraw_bound or {}).get(
-                consent.pk
-            ) or case_forms.ConsentWithdrawForm(
+        consent.withdraw_form = (withdraw_bound or {}).get(consent.pk)
+        if access.can_change and consent.withdrawn_on is None and consent.withdraw_form is None:
+            consent.withdraw_form = case_forms.ConsentWithdrawForm(
                 consent=consent,
                 initial={"withdrawn_on": timezone.localdate()},
                 prefix=f"withdraw-{consent.pk}",
@@ -332,9 +331,18 @@ def consent_withdraw(request, public_id, pk):
         return _case_page(
             request, case, access, withdraw_bound={consent.pk: form}, open_form="withdraw"
         )
-    cases.consent_withdraw(
+    withdrawn = cases.consent_withdraw(
         consent=consent, user=request.user, withdrawn_on=form.cleaned_data["withdrawn_on"]
     )
+    if not withdrawn:
+        # Someone recorded the withdrawal first: theirs stands, shown in the page.
+        consent.refresh_from_db()
+        form.add_error(
+            None,
+            _("Someone else has already recorded this withdrawal (on %(date)s).")
+            % {"date": consent.withdrawn_on.isoformat()},
+        )
+        return _case_page(request, case, access, withdraw_bound={consent.pk: form})
     return redirect(_case_url(case, "consents"))
 
 
@@ -356,6 +364,9 @@ def role_add(request, public_id):
             )
         except services.SharingRefused as refused:
             form.add_error(None, refused.message)
+        except IntegrityError:
+            # Someone brought the same organisation on a moment before.
+            form.add_error("organisation", _("This organisation is already on the case."))
         else:
             return redirect(_case_url(case, "roles"))
     return _case_page(request, case, access, bound={"role": form}, open_form="role")

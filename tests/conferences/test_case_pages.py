@@ -620,3 +620,44 @@ def test_the_case_page_reads_in_a_constant_number_of_queries(client, world):
     for n in range(1, 6):
         add(n)
     assert queries() == one
+
+
+def test_a_withdrawal_recorded_twice_keeps_the_first_and_says_so(client, world):
+    consent = Consent.objects.create(
+        case=world["case"], given_on=TODAY - datetime.timedelta(days=30), scope="全機関"
+    )
+    first = TODAY - datetime.timedelta(days=2)
+    client.force_login(world["member"])
+    withdraw = url("case_consent_withdraw", world["case"], consent.pk)
+    field = f"withdraw-{consent.pk}-withdrawn_on"
+    assert client.post(withdraw, {field: first.isoformat()}).status_code == 302
+    # A second person, from a page loaded before the first withdrawal.
+    response = client.post(withdraw, {field: TODAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "already recorded this withdrawal" in response.text
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == first
+    assert changes("consent:withdraw").count() == 1
+
+
+def test_an_organisation_added_twice_at_once_is_refused_not_an_error(client, world, monkeypatch):
+    from conferences import cases as case_module
+
+    Consent.objects.create(case=world["case"], given_on=TODAY, scope="全機関", covers_all=True)
+    # As if the other request added it between this form's check and its write.
+    offered = case_module.agencies_to_add
+
+    def still_offered(*, case, chosen=()):
+        return offered(case=case, chosen=chosen) | Organisation.objects.filter(
+            pk=world["clinic"].pk
+        )
+
+    CaseRole.objects.create(case=world["case"], organisation=world["clinic"], role="先に追加")
+    monkeypatch.setattr(case_module, "agencies_to_add", still_offered)
+    client.force_login(world["member"])
+    response = client.post(
+        url("case_role_add", world["case"]), {"organisation": world["clinic"].pk, "role": "医療"}
+    )
+    assert response.status_code == 200
+    assert "organisation" in response.context["forms"]["role"].errors
+    assert CaseRole.objects.get(organisation=world["clinic"]).role == "先に追加"

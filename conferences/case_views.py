@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +28,6 @@ from conferences.models import AuditEvent, Case, Consent, LeadChange, SupportPla
 from districts.models import Area
 
 REVIEW_WINDOW_DAYS = 30
-FORM_NAMES = ("edit", "consent", "role", "lead", "plan")
 
 
 def _case_url(case: Case, anchor: str = "") -> str:
@@ -67,7 +67,8 @@ def case_list(request):
             status=Case.Status.OPEN,
             next_review_on__lte=today + datetime.timedelta(days=REVIEW_WINDOW_DAYS),
         )
-    cases_qs = cases_qs.order_by("status", "next_review_on", "code", "pk")
+    # Open cases first ("open" > "closed"), the soonest review first, the same on both databases.
+    cases_qs = cases_qs.order_by("-status", F("next_review_on").asc(nulls_last=True), "code", "pk")
     page = Paginator(cases_qs, 50).get_page(request.GET.get("page"))
     # The list shows each case's code, district and lead: a read of each, recorded.
     cases.audit_case_list(user=request.user, cases_shown=page.object_list, detail="staff:case_list")
@@ -141,7 +142,7 @@ def _case_page(
             "access": access,
             "roles": case.roles.select_related(
                 "organisation", "consent", "meeting", "added_by"
-            ).order_by("organisation__reading", "organisation__name"),
+            ).order_by("organisation__reading", "organisation__name", "pk"),
             "lead_changes": LeadChange.objects.filter(case=case)
             .select_related("previous", "organisation", "meeting", "changed_by")
             .order_by("-changed_at", "-pk"),

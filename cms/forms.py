@@ -1,8 +1,10 @@
 """The public directory's search and filters (GET, so every search has its own address)."""
 
 import dataclasses
+from html import escape
 
 from django import forms
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cms import selectors
@@ -32,6 +34,27 @@ class DirectoryFilters:
     form: DirectoryFilterForm
     values: dict
     active: bool
+
+    def selects(self) -> list[dict]:
+        """The filters other than the keywords, with their <option>s written here: the form
+        widget renders a template per option, far slower for 280 districts."""
+        result = []
+        for field in self.form:
+            if field.name == "q":
+                continue
+            chosen = str(field.value() or "")
+            options = mark_safe(
+                "".join(
+                    f'<option value="{escape(str(value))}"'
+                    f"{' selected' if str(value) == chosen else ''}>{escape(str(label))}</option>"
+                    for value, label in field.field.choices
+                )
+            )
+            result.append(
+                {"name": field.html_name, "id": field.id_for_label, "label": field.label,
+                 "options": options}
+            )  # fmt: skip
+        return result
 
 
 def directory_filters(data) -> DirectoryFilters:

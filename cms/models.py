@@ -297,8 +297,13 @@ class DirectoryPage(BasePage):
     def entries(self, request):
         filters = directory_filters(request.GET)
         organisations = selectors.directory_search(**filters.values)
-        page = Paginator(organisations, PAGE_SIZE).get_page(request.GET.get("page"))
-        entries = selectors.directory_entries(organisations=list(page.object_list))
+        # Paged over ids, then the page's rows fetched: sorting 20,000 narrow rows is much
+        # cheaper than sorting them whole.
+        ids = organisations.values_list("pk", flat=True)
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        entries = selectors.directory_entries(
+            organisations=selectors.organisations_in_order(ids=list(page.object_list))
+        )
         query = request.GET.copy()
         query.pop("page", None)
         context = dict(

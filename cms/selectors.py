@@ -251,7 +251,11 @@ def directory_search(
     public service has them."""
     organisations = public_organisations().order_by("reading", "name", "pk")
     if query:
-        organisations = organisations.filter(search_filter(query))
+        # The site search's reading of the key: a staff-only service's name never matches.
+        from cms.search import directory_search_queryset
+
+        matching = directory_search_queryset(query=query)
+        organisations = organisations.filter(search_filter(query), pk__in=matching.values("pk"))
     if kind:
         organisations = organisations.filter(kind=kind)
     if area is not None:
@@ -274,6 +278,14 @@ def directory_search(
             services = services.filter(target_group=target_group)
         organisations = organisations.filter(pk__in=services.values("organisation_id"))
     return organisations
+
+
+def organisations_in_order(*, ids: list[int]) -> list[Organisation]:
+    """The public organisations with these ids, in the order given."""
+    # By primary key alone (the visibility test in SQL would make SQLite walk the directory's
+    # index instead), then only the public ones.
+    found = Organisation.objects.select_related("home_area").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found and found[pk].visibility == PUBLIC]
 
 
 @dataclasses.dataclass
@@ -367,10 +379,18 @@ def district_resources(*, area: Area) -> list[tuple[str, list[dict]]]:
     """Public organisations with a published place in the district (or at home there), by the
     categories of their public services: (category name, organisations in 五十音 order)."""
     located = Location.objects.filter(district=area, hide_address=False).values("organisation_id")
-    organisations = public_organisations().filter(Q(pk__in=located) | Q(home_area=area))
+    # Visibility checked on the few rows found by place, not in SQL: with it there, SQLite
+    # walks every public organisation by the directory's index instead.
+    organisation_ids = [
+        pk
+        for pk, visibility in Organisation.objects.filter(
+            Q(pk__in=located) | Q(home_area=area)
+        ).values_list("pk", "visibility")
+        if visibility == PUBLIC
+    ]
     rows = (
         Service.categories.through.objects.filter(
-            service__visibility=PUBLIC, service__organisation__in=organisations
+            service__visibility=PUBLIC, service__organisation_id__in=organisation_ids
         )
         .values_list(
             "taxonomyterm__name",

@@ -296,3 +296,8 @@ def test_an_image_needs_alt_text_unless_it_is_decorative(settings, tmp_path):
         block.to_python({"image": {"image": image.pk, "decorative": True, "alt_text": ""}})
     )
     assert decorative["image"].decorative
+
+
+def test_a_staff_only_service_name_never_makes_an_organisation_match(client, public_site):
+    html = client.get(public_site.directory.url, {"q": SECRETS["staff-only service"]}).text
+    assert "桜台ふれあいサロン" not in html

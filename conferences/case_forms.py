@@ -303,8 +303,16 @@ class CaseCreateForm(CaseForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = cases.agency_organisations_of(user=user)
+        agencies = cases.agency_organisations_of(user=user)
+        self.fields["lead"].queryset = agencies
         self.fields["district"].label_from_instance = lambda area: area.name
+        if not self.is_bound:
+            # The user's own agency and its district, the usual case.
+            first = agencies.select_related("home_area").first()
+            if first is not None:
+                self.initial["lead"] = first.pk
+                if first.home_area and first.home_area.level == Area.Level.DISTRICT:
+                    self.initial["district"] = first.home_area_id
 
     def clean_code(self):
         code = unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip().upper()

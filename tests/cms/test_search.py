@@ -382,3 +382,22 @@ def test_search_page_never_shows_private_records(client, home_page, make_user):
     assert "桜台ふれあいサロン" in shown("ふれあいサロン").replace("<mark>", "").replace(
         "</mark>", ""
     )
+
+
+@pytest.mark.django_db
+def test_numbers_inside_japanese_are_words(home_page):
+    _page(home_page, "児童相談所虐待対応ダイヤル「189」")
+    _page(home_page, "1890年の記録")
+    assert _titles("１８９") == ["児童相談所虐待対応ダイヤル「189」"]
+
+
+@pytest.mark.django_db
+def test_wagtail_admin_page_search_finds_japanese(client, home_page, django_user_model):
+    _page(home_page, "産後ケア事業のご案内")
+    _page(home_page, "介護予防教室")
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.jp", "pw"))
+    response = client.get("/admin/pages/search/", {"q": "ｻﾝｺﾞｹｱ事業"})
+    assert response.status_code == 200
+    response = client.get("/admin/pages/search/", {"q": "産後ケア"})
+    assert "産後ケア事業のご案内" in response.text
+    assert "介護予防教室" not in response.text

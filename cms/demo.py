@@ -98,6 +98,12 @@ def _make_accounts(*, password_hash: str, today: datetime.date) -> list[str]:
         )
     )
     editors = _editors_group()
+    # Editors translate pages (Translate, wagtail.contrib.simple_translation).
+    editors.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="simple_translation", codename="submit_translation"
+        )
+    )
     for username, first, last, superuser in SITE_ACCOUNTS:
         if username in existing:
             continue

@@ -93,13 +93,16 @@ def page_text(page: Page) -> str:
         if isinstance(field, SearchField) and field.field_name != "title"
     ]
     fields.sort(key=lambda field: field.field_name == "search_description")
-    parts = []
+    parts: list[str] = []
     for field in fields:
         value = field.get_value(page)
         if isinstance(value, (list, tuple)):
             value = " ".join(str(item) for item in value)
-        if value:
-            parts.append(str(value))
+        value = " ".join(str(value or "").split())
+        # A summary repeated in the body (or the other way round) is shown once.
+        if not value or any(value in part for part in parts):
+            continue
+        parts = [part for part in parts if part not in value] + [value]
     return " ".join(parts)
 
 

@@ -46,6 +46,7 @@ from resources.demo import (
     WORKDAYS,
     DemoDirectory,
     DemoOrg,
+    build_proposals,
     monthly_rule,
     nth_weekday,
     weekly_rule,
@@ -653,6 +654,11 @@ class _Builder:
             batch_size=BATCH,
         )
         LeadChange.objects.bulk_create(leads, batch_size=BATCH)
+        # The history starts when the case was opened, not when the demo was built (auto_now_add
+        # stamps the insert).
+        for lead, case in zip(leads, planned, strict=True):
+            lead.changed_at = _at(case.opened_on, datetime.time(9))
+        LeadChange.objects.bulk_update(leads, ["changed_at"], batch_size=BATCH)
         SupportPlan.objects.bulk_create(plans, batch_size=BATCH)
         return {consent.case_id: consent.pk for consent in consents}
 
@@ -1506,6 +1512,14 @@ def build_work(
         password_hash=password_hash,
     )
     builder.build_staff()
+    # A few members in the first district propose changes to their own organisation's entry,
+    # for its 社協 (the "shakyo" account) to review (resources.stewardship).
+    first_district = [
+        (org.pk, builder.staff[org.pk][0].user_pk)
+        for org in directory.orgs
+        if org.district_index == 0 and org.pk in builder.staff and org.tag != "welfare_district"
+    ]
+    build_proposals(members=first_district[:4], today=today)
     cases = builder.build_cases()
     series = builder.build_series()
     meetings = builder.plan_meetings(series, cases)

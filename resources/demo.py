@@ -12,13 +12,17 @@ can pick, say, "the clinic" or "the care manager" for a case.
 import dataclasses
 import datetime
 import random
+import uuid
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from districts.demo import MUNICIPALITY_NAME, DemoTerritory, demo_uuid
 from districts.models import TargetGroup
 from resources.models import (
+    ChangeProposal,
+    CorrectionReport,
     FollowUp,
     Location,
     Organisation,
@@ -971,6 +975,7 @@ def build_directory(
     _build_categories(services=services, rng=rng)
     _build_ties(directory=result, territory=territory, rng=rng, today=today)
     _build_visits(directory=result, rng=rng, today=today)
+    _build_stewardship(directory=result, today=today)
     # The directory search's normalised keys (names, readings, service names).
     organisations_search_refresh(organisation_ids=[org.pk for org in result.orgs])
     return result
@@ -1314,6 +1319,89 @@ def _hours(text: str) -> list[tuple[datetime.time, datetime.time]]:
         opens, closes = (datetime.time.fromisoformat(part.zfill(5)) for part in span.split("–"))
         spans.append((opens, closes))
     return spans
+
+
+# --- Stewardship: keepers, entries never verified, residents' reports, members' proposals ---
+
+DEMO_REPORTS = [
+    "電話番号にかけたら別の事業所につながりました。",
+    "開催日が第2火曜から第3火曜に変わったと聞きました。",
+    "会場が公民館から集会所に移ったようです。",
+    "ホームページのアドレスが古く、表示されません。",
+]
+
+
+def _build_stewardship(*, directory: DemoDirectory, today: datetime.date) -> None:
+    """Each entry is kept by its district's 社協 (地区社協) or, above the district, by the
+    ward's 社会福祉協議会; one entry in 17 was never verified (the others' dates are spread over
+    eighteen months already, so the queue has stale entries); a few public entries have a
+    resident's report waiting. No draw from rng: the rest of the demo stays as it was."""
+    headquarters = next(iter(directory.ward.get("welfare_council_hq", [])), None)
+    keeper_of = {}
+    for record in directory.orgs:
+        council = None
+        if record.district_index is not None:
+            council = next(
+                iter(directory.district[record.district_index]["welfare_district"]), None
+            )
+        council = council or headquarters
+        keeper_of[record.pk] = council.pk if council else None
+    rows = list(Organisation.objects.filter(pk__in=keeper_of).order_by("pk"))
+    for n, organisation in enumerate(rows):
+        organisation.keeper_organisation_id = keeper_of[organisation.pk]
+        if n % 17 == 5:
+            organisation.last_verified_on = None
+    Organisation.objects.bulk_update(
+        rows, ["keeper_organisation_id", "last_verified_on"], batch_size=BATCH
+    )
+    # Reports about entries in the first district, kept by its 社協 (the demo's "shakyo").
+    first_district = {record.pk for record in directory.orgs if record.district_index == 0}
+    public = [o for o in rows if o.visibility == Visibility.PUBLIC and o.pk in first_district]
+    now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(10)))
+    CorrectionReport.objects.bulk_create(
+        [
+            CorrectionReport(
+                uuid=demo_uuid_of("report", organisation.uuid),
+                organisation=organisation,
+                message=DEMO_REPORTS[n % len(DEMO_REPORTS)],
+                client_key=f"demo-{n}",
+                created_at=now - datetime.timedelta(days=n * 3 + 1),
+            )
+            for n, organisation in enumerate(public[1::3][:4])
+        ]
+    )
+
+
+def build_proposals(*, members: list[tuple[int, int]], today: datetime.date) -> int:
+    """Changes proposed by a member of an organisation to its own entry, waiting for the
+    keeper's review: `members` is (organisation pk, user pk), one per organisation."""
+    organisations = Organisation.objects.in_bulk([org_pk for org_pk, _ in members])
+    now = timezone.make_aware(datetime.datetime.combine(today, datetime.time(9)))
+    proposals = []
+    for n, (org_pk, user_pk) in enumerate(members):
+        organisation = organisations[org_pk]
+        phone = f"03-0{500 + n}-{1000 + n * 37:04d}"
+        changes = {"phone": phone}
+        if n % 2:
+            changes["description"] = organisation.description + "（土曜日も相談を受け付けます）"
+        proposals.append(
+            ChangeProposal(
+                uuid=demo_uuid_of("proposal", organisation.uuid),
+                organisation=organisation,
+                proposed_by_id=user_pk,
+                changes=changes,
+                previous={name: getattr(organisation, name) for name in changes},
+                note="4月から電話番号が変わりました。" if n % 2 == 0 else "",
+                created_at=now - datetime.timedelta(days=n + 1),
+            )
+        )
+    ChangeProposal.objects.bulk_create(proposals)
+    return len(proposals)
+
+
+def demo_uuid_of(role: str, owner: uuid.UUID) -> uuid.UUID:
+    """A stable UUID derived from another (for rows made without drawing from rng)."""
+    return uuid.uuid5(owner, role)
 
 
 def demo_organisations(*, area_ids: list[int]):

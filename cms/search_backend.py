@@ -142,28 +142,34 @@ def _clause_query(clause: Clause) -> SearchQuery:
     return Phrase(value)
 
 
-def analyse_query(query: SearchQuery) -> SearchQuery:
+def analyse_query(query: SearchQuery, *, partial_last_word: bool = False) -> SearchQuery:
     """Rewrite a Wagtail query so its texts ask for our tokens. A text with nothing searchable
-    in it matches nothing (MATCH_NONE)."""
+    in it matches nothing (MATCH_NONE). With `partial_last_word` (autocomplete, as the admin's
+    choosers use it) a text's last Latin word or number may be the start of one: "wakak" finds
+    Wakakusa. (A last run of kanji or kana needs nothing of the kind: 産後ケ finds 産後ケア.)"""
+    recurse = functools.partial(analyse_query, partial_last_word=partial_last_word)
     if isinstance(query, PrefixTerm) or isinstance(query, MatchAll):
         return query
     if isinstance(query, (PlainText, Phrase)):
-        parts = [_clause_query(clause) for clause in query_clauses(query.query_string)]
-        if not parts:
+        clauses = query_clauses(query.query_string)
+        if not clauses:
             return MATCH_NONE
+        parts = [_clause_query(clause) for clause in clauses]
+        if partial_last_word and clauses[-1][0] == "word":
+            parts[-1] = PrefixTerm(clauses[-1][1])
         if len(parts) == 1:
             return parts[0]
         if isinstance(query, PlainText) and query.operator == "or":
             return Or(parts)
         return And(parts)
     if isinstance(query, Not):
-        inner = analyse_query(query.subquery)
+        inner = recurse(query.subquery)
         return MatchAll() if inner is MATCH_NONE else Not(inner)
     if isinstance(query, Boost):
-        inner = analyse_query(query.subquery)
+        inner = recurse(query.subquery)
         return inner if inner is MATCH_NONE else Boost(inner, query.boost)
     if isinstance(query, (And, Or)):
-        parts = [analyse_query(subquery) for subquery in query.subqueries]
+        parts = [recurse(subquery) for subquery in query.subqueries]
         nothing = [part for part in parts if part is MATCH_NONE]
         parts = [part for part in parts if part is not MATCH_NONE]
         if (isinstance(query, And) and nothing) or not parts:
@@ -195,7 +201,7 @@ class _AnalysingCompilerMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.query = analyse_query(self.query)
+        self.query = analyse_query(self.query, partial_last_word=self.LAST_TERM_IS_PREFIX)
 
 
 def _with_indexer(add_items, indexer_class):

@@ -202,6 +202,12 @@ def test_the_backend_is_the_japanese_one(home_page):
     assert list(found) == []
     assert [p.title for p in backend.search("産後ケア　事業", Page)] == ["産後ケア事業のご案内"]
     assert [p.title for p in backend.autocomplete("産後ケ", Page)] == ["産後ケア事業のご案内"]
+    # Autocomplete (the admin's choosers) takes a last Latin word as the start of one.
+    _page(home_page, "Wakakusa Ward: where to get help")
+    assert [p.title for p in backend.autocomplete("wakak", Page)] == [
+        "Wakakusa Ward: where to get help"
+    ]
+    assert list(backend.search("wakak", Page)) == []
 
 
 # --- directory entries ---

@@ -429,3 +429,18 @@ def test_only_members_of_an_agency_may_open_a_case(client, scene, who):
     status = client.get(reverse("staff:case_create")).status_code
     # The centre and the other centre are agencies; the 民生委員 council and no membership are not.
     assert status == (404 if who in (OUTSIDE, OUTSIDE_PLEDGED, NO_MEMBERSHIP) else 200), who
+
+
+@pytest.mark.parametrize("who", [u for u in USERS if u != ANONYMOUS])
+def test_my_work_lists_the_case_due_for_review_only_to_its_readers(client, scene, who):
+    try:
+        my_work = reverse("staff:my_work")
+    except NoReverseMatch:
+        pytest.skip("staff:my_work is not routed (yet)")
+    Case.objects.filter(pk=scene["case"].pk).update(
+        next_review_on=TODAY + datetime.timedelta(days=7)
+    )
+    client.force_login(scene["users"][who])
+    response = client.get(my_work)
+    assert response.status_code == 200
+    assert (CODE in response.text) == (who in READERS), who

@@ -34,6 +34,9 @@ from cms.middleware import mark_cacheable
 from resources.models import Organisation
 
 PAGE_SIZE = 20
+# Rich text without embedded images: images go in StreamField blocks, whose ImageBlock requires
+# alt text (or "decorative").
+TEXT_FEATURES = ["h2", "h3", "bold", "italic", "link", "document-link", "ol", "ul"]
 
 
 class BasePage(RoutablePageMixin, Page):
@@ -89,11 +92,12 @@ class HomePage(BasePage):
     """The residents' front door: what the centres do and how to consult them."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
-    body = RichTextField(_("what the centres do"), blank=True)
+    body = RichTextField(_("what the centres do"), blank=True, features=TEXT_FEATURES)
     how_to_consult = RichTextField(
         _("how to consult"),
         blank=True,
         help_text=_("Steps a resident takes: call, visit, who answers, whether it costs."),
+        features=TEXT_FEATURES,
     )
 
     content_panels = [
@@ -120,7 +124,7 @@ class HomePage(BasePage):
 class IndexPage(BasePage):
     """A list of its child pages: the centres, the districts (grouped by region)."""
 
-    intro = RichTextField(_("introduction"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
@@ -160,13 +164,17 @@ class CentrePage(BasePage):
         related_name="+",
         verbose_name=_("area served"),
     )
-    role = RichTextField(_("role of the centre"), help_text=_("センターの役割"))
+    role = RichTextField(
+        _("role of the centre"), help_text=_("センターの役割"), features=TEXT_FEATURES
+    )
     consultation_places = models.TextField(
         _("where to consult"), help_text=_("相談を受け付ける場所 (窓口, 電話, 訪問, オンライン)")
     )
     opening_hours = models.TextField(_("opening days and hours"), help_text=_("対応日時"))
     who_for = models.TextField(_("who it is for"), help_text=_("対象者"))
-    handles = RichTextField(_("what it handles"), help_text=_("受け付ける相談内容"))
+    handles = RichTextField(
+        _("what it handles"), help_text=_("受け付ける相談内容"), features=TEXT_FEATURES
+    )
     professionals = models.TextField(
         _("professionals who answer"), help_text=_("対応にあたる専門職")
     )
@@ -252,7 +260,7 @@ class DistrictPage(BasePage):
     area = models.ForeignKey(
         "districts.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
     )
-    intro = RichTextField(_("introduction"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("area"), FieldPanel("intro")]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
@@ -282,7 +290,7 @@ class DirectoryPage(BasePage):
     """The public directory: search (forgiving 全角/半角, spaces, hiragana/katakana), filters,
     a list and a map, and a stable address per organisation (<directory>/o/<uuid>/)."""
 
-    intro = RichTextField(_("introduction"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
@@ -342,7 +350,7 @@ class DirectoryPage(BasePage):
 
 
 class EventIndexPage(BasePage):
-    intro = RichTextField(_("introduction"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*BasePage.search_fields, index.SearchField("intro")]
@@ -415,7 +423,7 @@ class EventPage(BasePage):
 
 
 class NewsIndexPage(BasePage):
-    intro = RichTextField(_("introduction"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]

@@ -273,6 +273,8 @@ ROUTES = [
         action=AuditEvent.Action.EXPORT,
     ),
     Route("staff:minutes", meeting_id, allowed=IN_MEETING, hides=True),
+    # The meeting's .ics: never anything of its cases, for anyone.
+    Route("staff:agenda_ics", meeting_id, allowed=set(), hides=True),
     # The chair's run of show: the chair's and the recorder's only.
     Route(
         "staff:agenda_run_of_show",
@@ -380,7 +382,7 @@ def test_permission_matrix(client, scene, route, who):
         assert (CODE in response.text) == (who in route.allowed), who
         # Showing the case is a read of it: recorded for those shown, not for the others.
         shown = AuditEvent.objects.filter(user=user, case=scene["case"], action=route.action)
-        assert shown.exists() == (who in READERS or who in route.allowed), who
+        assert shown.exists() == (who in route.allowed), who
         return
 
     if who in route.refused:

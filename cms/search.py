@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from modelsearch.index import SearchField
@@ -200,7 +200,12 @@ def _name_has(name: str, query: str) -> bool:
 
 def site_search(*, query: str, language_code: str | None = None) -> SearchResults:
     pages = pages_search(query=query, language_code=language_code)
-    organisations = directory_search_queryset(query=query).order_by("reading", "name", "pk")
+    public_services = Service.objects.filter(visibility=Visibility.PUBLIC).order_by("name", "pk")
+    organisations = (
+        directory_search_queryset(query=query)
+        .order_by("reading", "name", "pk")
+        .prefetch_related(Prefetch("services", public_services, to_attr="public_services"))
+    )
     return SearchResults(pages=pages, organisations=organisations, query=query)
 
 

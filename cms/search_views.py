@@ -64,7 +64,10 @@ def _page_hits(pages: list[Page], query: str, request) -> dict[int, ShownHit]:
 def _organisation_hit(organisation, query: str, home) -> ShownHit:
     from cms import selectors
 
-    text = " ".join(part for part in [organisation.name_en, organisation.description] if part)
+    # What the public may see of it: its English name, public services and description.
+    services = [service.name for service in getattr(organisation, "public_services", [])]
+    parts = [organisation.name_en, "・".join(services), organisation.description]
+    text = " ".join(part for part in parts if part)
     return ShownHit(
         kind="directory",
         kind_label=str(organisation.get_kind_display()),

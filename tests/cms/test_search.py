@@ -298,15 +298,25 @@ def test_search_page_lists_pages_and_entries_with_count(client, home_page):
     _page(home_page, "産後ケア事業のご案内", "出産後のお母さんの休息と育児相談")
     _organisation("産後ケアハウスわかくさ")
     _organisation("産後ケア職員連絡会", visibility=Visibility.STAFF)
+    _organisation(
+        "若草助産院",
+        services=[
+            ("産後ケア（日帰り）", Visibility.PUBLIC),
+            ("ないしょの産後ケア", Visibility.STAFF),
+        ],
+    )
     response = client.get("/search/", {"q": "産後ケア"})
     assert response.status_code == 200
     html = response.text
     assert 'role="search"' in html and '<label for="search-q"' in html
-    assert _status(html) == "2 (1, 1)"
+    assert _status(html) == "3 (1, 2)"
     assert "<mark>産後ケア</mark>事業のご案内" in html
     assert "産後ケアハウスわかくさ" not in html  # highlighted: split by <mark>
     assert "<mark>産後ケア</mark>ハウスわかくさ" in html
     assert "職員連絡会" not in html
+    # A directory entry found through a public service says so; never through a hidden one.
+    assert "<mark>産後ケア</mark>（日帰り）" in html
+    assert "ないしょの産後ケア" not in html
     assert "産後ケア" in response.text.split("<title>")[1].split("</title>")[0]
 
 

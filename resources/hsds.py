@@ -48,7 +48,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 
 from districts.models import Area, TargetGroup
-from resources import exports
+from resources import exports, stewardship
 from resources.models import (
     Organisation,
     TaxonomyTerm,
@@ -73,6 +73,7 @@ CHILD_TABLES = {
     "languages": "language",
     "attributes": "attribute",
     "organization_identifiers": "organization_identifier",
+    "metadata": "metadata",
 }
 
 # 全国地方公共団体コード order: a municipality code's first two digits give its prefecture.
@@ -526,10 +527,27 @@ def split_address(address: str, *, municipality: str = "", municipality_code: st
 
 
 def organization_documents(*, chunk_size: int = exports.CHUNK_SIZE) -> Iterator[dict]:
-    """The HSDS organization document of every public organisation, in 五十音 order."""
+    """The HSDS organization document of every public organisation, in 五十音 order, with the
+    change log of its public fields as metadata (resources.stewardship), one query per chunk."""
     builder = DocumentBuilder()
+    batch = []
     for entry in exports.directory_entries(chunk_size=chunk_size):
-        yield builder.organization(entry)
+        batch.append(entry)
+        if len(batch) == chunk_size:
+            yield from _documents_with_metadata(builder, batch)
+            batch = []
+    yield from _documents_with_metadata(builder, batch)
+
+
+def _documents_with_metadata(builder, entries) -> Iterator[dict]:
+    if not entries:
+        return
+    metadata = stewardship.hsds_metadata(organisation_ids=[e.organisation.pk for e in entries])
+    for entry in entries:
+        document = builder.organization(entry)
+        if metadata.get(entry.organisation.pk):
+            document["metadata"] = metadata[entry.organisation.pk]
+        yield document
 
 
 def table_rows(document: dict, table: str = "organization") -> Iterator[tuple[str, dict]]:

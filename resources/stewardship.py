@@ -399,3 +399,61 @@ def with_change_log(form_class):
 
     ChangeLogForm.__name__ = ChangeLogForm.__qualname__ = form_class.__name__
     return ChangeLogForm
+
+
+# --- the change log as HSDS metadata (resources.hsds) ---
+
+# Only fields that the public export carries; who made a change is published as the door it came
+# through, never a staff member's name (as assurer_email stays empty).
+PUBLIC_LOGGED_FIELDS = (
+    "name",
+    "name_en",
+    "description",
+    "phone",
+    "fax",
+    "email",
+    "website",
+    "corporate_number",
+)
+HSDS_METADATA_PER_ORGANISATION = 50
+
+
+def hsds_metadata(*, organisation_ids) -> dict[int, list[dict]]:
+    """The latest changes of each organisation's public fields, as HSDS metadata objects
+    (one query for the lot), newest first."""
+    rows: dict[int, list[dict]] = {}
+    changes = (
+        FieldChange.objects.filter(
+            organisation_id__in=list(organisation_ids), field_name__in=PUBLIC_LOGGED_FIELDS
+        )
+        .order_by("organisation_id", "-changed_at", "-pk")
+        .values_list(
+            "organisation_id",
+            "uuid",
+            "resource_id",
+            "resource_type",
+            "changed_at",
+            "field_name",
+            "previous_value",
+            "replacement_value",
+            "source",
+        )
+    )
+    for org_id, pk, resource, kind, at, field, previous, replacement, source in changes:
+        listed = rows.setdefault(org_id, [])
+        if len(listed) >= HSDS_METADATA_PER_ORGANISATION:
+            continue
+        listed.append(
+            {
+                "id": str(pk),
+                "resource_id": str(resource),
+                "resource_type": kind,
+                "last_action_date": timezone.localtime(at).date().isoformat(),
+                "last_action_type": "update",
+                "field_name": field,
+                "previous_value": previous,
+                "replacement_value": replacement,
+                "updated_by": source,
+            }
+        )
+    return rows

@@ -2,18 +2,24 @@
 the correction form with its version check, proposals reviewed field by field, and the per-field
 change log written by every path that changes an organisation."""
 
+import csv
 import datetime
+import io
+import json
+import zipfile
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from resources import services, stewardship
+from resources import hsds, services, stewardship
 from resources.imports import resource_import
 from resources.models import ChangeProposal, FieldChange, Organisation
 from tests import factories
+from tests.resources.test_hsds import organization_validator
 from tests.resources.test_import import GOOD, care
 
 pytestmark = pytest.mark.django_db
@@ -408,3 +414,32 @@ def test_the_staff_page_shows_last_verified_on_and_the_keeper(client, keeper, co
     assert str(salon.last_verified_on.year) in html
     assert "ひばり野区社会福祉協議会" in html  # the keeper
     assert reverse("staff:stewardship_history", args=[salon.uuid]) in html
+
+
+# --- HSDS metadata -------------------------------------------------------------------------------
+
+
+def test_the_hsds_export_carries_the_change_log_as_valid_metadata(tmp_path):
+    salon = factories.organisation("桜台サロン", kind=Organisation.Kind.SALON, phone="03-1111-1111")
+    editor = factories.user("editor", first_name="花子", last_name="佐藤")
+    services.organisation_update(
+        organisation=salon,
+        version=salon.version,
+        fields={"phone": "03-2222-2222", "is_agency": False},
+        user=editor,
+    )
+    call_command(
+        "export_resources", str(tmp_path / "hsds.zip"), "--format=hsds", stdout=io.StringIO()
+    )
+    with zipfile.ZipFile(tmp_path / "hsds.zip") as archive:
+        document = json.loads(archive.read(hsds.JSON_NAME))[0]
+        rows = list(csv.DictReader(io.StringIO(archive.read("metadata.csv").decode(), newline="")))
+    assert organization_validator().is_valid(document)
+    # Only public fields; the door the change came through, never a staff member's name.
+    assert [
+        (m["field_name"], m["previous_value"], m["replacement_value"], m["updated_by"])
+        for m in document["metadata"]
+    ] == [("phone", "03-1111-1111", "03-2222-2222", "staff")]
+    assert document["metadata"][0]["resource_id"] == str(salon.uuid)
+    assert [row["field_name"] for row in rows] == ["phone"]
+    assert "佐藤" not in json.dumps(document, ensure_ascii=False)

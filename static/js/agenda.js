@@ -20,7 +20,20 @@
 
   function enhance(root) {
     root.querySelectorAll(".agenda-handle, [data-print]").forEach((el) => { el.hidden = false; });
+    showFieldsOfKind();
   }
+
+  // The add form shows the case field for case items and the issue field for district issues.
+  function showFieldsOfKind() {
+    const kind = document.getElementById("id_kind");
+    if (!kind) return;
+    document.querySelectorAll("#agenda-add [data-kinds]").forEach((field) => {
+      field.hidden = !field.dataset.kinds.split(" ").includes(kind.value);
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "id_kind") showFieldsOfKind();
+  });
 
   function csrfToken() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");

@@ -51,7 +51,11 @@ def log_in(browser, live_server, user, url):
 def add_item(browser, *, kind, title="", minutes="15", case_code=""):
     count = len(browser.find_elements(By.CSS_SELECTOR, "#agenda-items .agenda-item"))
     Select(browser.find_element(By.ID, "id_kind")).select_by_value(kind)
-    for field, value in (("id_title", title), ("id_case_code", case_code)):
+    case_field = browser.find_element(By.ID, "id_case_code")
+    # The case field is shown only for case items.
+    assert case_field.is_displayed() == bool(case_code)
+    fields = [("id_title", title)] + ([("id_case_code", case_code)] if case_code else [])
+    for field, value in fields:
         element = browser.find_element(By.ID, field)
         element.clear()
         element.send_keys(value)

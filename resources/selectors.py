@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from districts.models import Area, TargetGroup
+from resources import stewardship
 from resources.models import (
     FollowUp,
     Location,
@@ -27,12 +28,9 @@ WEEKDAY_CODES = WEEKDAYS
 
 
 def stale_before(*, today: datetime.date | None = None) -> datetime.date:
-    """Organisations last verified before this date (or never) are stale: 12 months ago."""
-    today = today or timezone.localdate()
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 1, day=28)
+    """Organisations last verified before this date (or never) are stale: DIRECTORY_VERIFY_MONTHS
+    (12 by default) ago, as in the keeper's verification queue (resources.stewardship)."""
+    return stewardship.verify_before(today=today)
 
 
 def schedules_on(*, weekday: str, today: datetime.date | None = None) -> QuerySet[Schedule]:

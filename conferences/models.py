@@ -875,3 +875,54 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- calendar feeds (conferences.feeds) -----------------------------------------------------------
+
+
+class CalendarToken(models.Model):
+    """The key to a user's private calendar feed. Only the SHA-256 of the token is stored, so a
+    copy of the database does not open anyone's feed; regenerating replaces the row, so the old
+    token answers 404 at once."""
+
+    class Scope(models.TextChoices):
+        MINE = "mine", _("Meetings I take part in")
+        VISIBLE = "visible", _("Every meeting I may see")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("what the feed carries"), max_length=8, choices=Scope.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+
+class CalendarFilter(models.Model):
+    """A public feed's filter (area, series, kinds) stored behind a short id, so the feed's URL
+    stays short: /calendar/f/<key>.ics. One row per combination (`signature`)."""
+
+    key = models.CharField(max_length=16, unique=True, editable=False)
+    signature = models.CharField(max_length=600, unique=True, editable=False)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    series = models.ForeignKey(
+        MeetingSeries, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Comma-separated MeetingKind values, sorted; empty: every kind.
+    kinds = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar filter")
+        verbose_name_plural = _("calendar filters")
+
+    def __str__(self):
+        return self.key

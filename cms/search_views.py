@@ -64,14 +64,21 @@ def _page_hits(pages: list[Page], query: str, request) -> dict[int, ShownHit]:
 def _organisation_hit(organisation, query: str, home) -> ShownHit:
     from cms import selectors
 
-    # What the public may see of it: its English name, public services and description.
+    # What the public may see of it: its other name, public services and description. English
+    # pages name it in English where it has an English name, with the Japanese one beside.
+    english = (translation.get_language() or "").startswith("en") and organisation.name_en
+    title, other_name = (
+        (organisation.name_en, organisation.name)
+        if english
+        else (organisation.name, organisation.name_en)
+    )
     services = [service.name for service in getattr(organisation, "public_services", [])]
-    parts = [organisation.name_en, "・".join(services), organisation.description]
+    parts = [other_name, "・".join(services), organisation.description]
     text = " ".join(part for part in parts if part)
     return ShownHit(
         kind="directory",
         kind_label=str(organisation.get_kind_display()),
-        title=search.highlight(organisation.name, query),
+        title=search.highlight(title, query),
         url=selectors.organisation_url(home=home, organisation=organisation),
         snippet=search.snippet(text, query) if text else "",
         title_match=False,

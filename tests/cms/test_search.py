@@ -12,7 +12,7 @@ from wagtail.search.backends import get_search_backend
 from cms import search
 from cms.models import StandardPage
 from cms.search_backend import index_tokens, normalise, query_clauses
-from resources.models import Visibility
+from resources.models import Organisation, Visibility
 from resources.search import organisations_search_refresh
 from tests import factories
 
@@ -341,10 +341,14 @@ def test_punctuation_only_and_very_long_queries_answer_normally(client, home_pag
 @pytest.mark.django_db
 def test_search_page_in_english(client, home_page):
     _page(home_page, "産後ケア事業のご案内")
+    organisation = _organisation("若草助産院", services=[("産後ケア", Visibility.PUBLIC)])
+    Organisation.objects.filter(pk=organisation.pk).update(name_en="Wakakusa Midwifery Home")
     response = client.get("/en/search/", {"q": "産後ケア"})
     assert response.status_code == 200
     assert '<html lang="en">' in response.text
-    assert "1 result" in response.text
+    assert "2 results" in response.text
+    assert "<h3>Wakakusa Midwifery Home</h3>" in response.text
+    assert "若草助産院" in response.text  # beside, in the snippet
     assert "Results for" in response.text
 
 
@@ -417,3 +421,15 @@ def test_wagtail_admin_page_search_finds_japanese(client, home_page, django_user
     response = client.get("/admin/pages/search/", {"q": "産後ケア"})
     assert "産後ケア事業のご案内" in response.text
     assert "介護予防教室" not in response.text
+
+
+@pytest.mark.django_db
+def test_directory_hits_link_to_their_public_entry(client, home_page):
+    from cms.models import DirectoryPage
+
+    directory = DirectoryPage(title="地域資源をさがす", slug="directory")
+    home_page.add_child(instance=directory)
+    organisation = _organisation("産後ケアハウスわかくさ")
+    html = client.get("/search/", {"q": "産後ケア"}).text
+    assert f'href="/directory/o/{organisation.uuid}/"' in html
+    assert client.get(f"/directory/o/{organisation.uuid}/").status_code == 200

@@ -65,8 +65,8 @@ class ReviewForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.proposal = proposal
-        labels = {f.name: f.verbose_name for f in Organisation._meta.get_fields() if f.concrete}
         self.rows = []
+        stored = stewardship.snapshot(proposal.organisation)
         for name in proposal.changes:
             self.fields[f"decision_{name}"] = forms.ChoiceField(
                 label=_("Decision"),
@@ -79,10 +79,10 @@ class ReviewForm(forms.Form):
             self.rows.append(
                 {
                     "name": name,
-                    "label": labels.get(name, name),
+                    "label": stewardship.field_label(name),
                     "previous": proposal.previous.get(name, ""),
                     "proposed": proposal.changes[name],
-                    "stored": stewardship.snapshot(proposal.organisation).get(name, ""),
+                    "stored": stored.get(name, ""),
                     "decision": self[f"decision_{name}"],
                     "reason": self[f"reason_{name}"],
                 }
@@ -322,6 +322,15 @@ def proposal_create(request, uuid):
         {
             "organisation": organisation,
             "form": form,
-            "proposals": stewardship.proposals_of(organisation=organisation)[:20],
+            "proposals": [
+                {
+                    "proposal": proposal,
+                    "decisions": [
+                        (stewardship.field_label(name), decision)
+                        for name, decision in proposal.decisions.items()
+                    ],
+                }
+                for proposal in stewardship.proposals_of(organisation=organisation)[:20]
+            ],
         },
     )

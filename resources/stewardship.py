@@ -19,6 +19,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -123,6 +124,14 @@ def keeper_set(
 
 
 # --- the per-field change log ---
+
+
+def field_label(name: str) -> str:
+    """The (translated) name of an Organisation field, for people."""
+    try:
+        return str(Organisation._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field no longer on the model, named in an old log row
+        return name
 
 
 def _text(value) -> str:

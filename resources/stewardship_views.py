@@ -16,6 +16,8 @@ def entry_history(request, uuid):
     organisation = selectors.organisation_get(uuid=uuid)
     changes = stewardship.field_changes_of(organisation=organisation)
     page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for change in page.object_list:
+        change.field_label = stewardship.field_label(change.field_name)
     return render(
         request,
         "resources/stewardship_history.html",

@@ -49,7 +49,7 @@ _PLACEHOLDER = uuid.UUID(int=0)
 
 # --- Logs never carry a token -----------------------------------------------------------------
 
-TOKEN_PATH = re.compile(r"(/calendar/u/)[^/\s\"'?#]+")
+TOKEN_PATH = re.compile(r"(/calendar/u/)[^/\s\"'?#.]+")
 
 
 def mask_token_paths(text: str) -> str:

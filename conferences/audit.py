@@ -68,6 +68,7 @@ def audit_events(
     user=None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
+    case_public_id=None,
 ) -> QuerySet[AuditEvent]:
     """Events recorded through the organisations, newest first; dates are local (Asia/Tokyo)
     and both ends are included."""
@@ -76,6 +77,8 @@ def audit_events(
         events = events.filter(action=action)
     if user is not None:
         events = events.filter(user=user)
+    if case_public_id is not None:
+        events = events.filter(case__public_id=case_public_id)
     if date_from:
         events = events.filter(at__gte=_start_of(date_from))
     if date_to:

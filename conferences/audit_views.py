@@ -51,6 +51,8 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    # A case's opaque id (never its code: URLs reach server logs), from the case page's link.
+    case = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, administered, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -88,6 +90,7 @@ def _trail(request):
         user=data.get("user"),
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
+        case_public_id=data.get("case"),
     )
     return form, scope, events
 

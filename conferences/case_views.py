@@ -155,6 +155,10 @@ def _case_page(
             "forms": forms,
             "stored": stored,
             "open_form": open_form,
+            # Administrators of an organisation on the case can see who read it.
+            "audit_link": audit.administered_organisations(user=request.user)
+            .filter(case_roles__case=case)
+            .exists(),
         },
     )
 

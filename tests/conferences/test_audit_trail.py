@@ -158,3 +158,20 @@ def test_each_event_says_what_was_done_in_words(client, world):
     client.force_login(world["admin"])
     response = client.get(AUDIT, {"action": "view"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "Read the case page" in response.text
+
+
+def test_the_trail_of_one_case_from_its_page(client, world):
+    client.force_login(world["admin"])
+    page = client.get(reverse("staff:case_detail", args=[world["own_case"].public_id]))
+    link = f"{AUDIT}?case={world['own_case'].public_id}"
+    assert link in page.text
+    # The two events of the fixture, and the administrator's own reading of the page.
+    assert details(client.get(AUDIT, {"case": world["own_case"].public_id})) == [
+        "a",
+        "c",
+        "staff:case_detail",
+    ]
+    # Not for a member who administers nothing.
+    client.force_login(world["worker"])
+    page = client.get(reverse("staff:case_detail", args=[world["own_case"].public_id]))
+    assert AUDIT not in page.text

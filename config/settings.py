@@ -145,9 +145,11 @@ LOGOUT_REDIRECT_URL = "staff:login"
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 # More languages for the public site (README, "Languages"): e.g. PUBLIC_EXTRA_LANGUAGES=
-# "zh-hans,ko,vi,pt-br". Each becomes a Wagtail locale editors can translate pages into; the
-# site's own labels fall back to Japanese where a language has no catalogue yet.
+# "ja-x-easy,zh-hans,ko,vi,pt-br". Each becomes a Wagtail locale editors can translate pages
+# into; the site's own labels fall back to Japanese where a language's catalogue lacks them
+# (ja-x-easy needs a catalogue of its own, locale/ja_X-easy/, for Django to offer it).
 _EXTRA_LANGUAGE_NAMES = {
+    "ja-x-easy": "やさしい日本語",
     "zh-hans": "中文（简体）",
     "zh-hant": "中文（繁體）",
     "ko": "한국어",

@@ -301,3 +301,16 @@ def test_an_image_needs_alt_text_unless_it_is_decorative(settings, tmp_path):
 def test_a_staff_only_service_name_never_makes_an_organisation_match(client, public_site):
     html = client.get(public_site.directory.url, {"q": SECRETS["staff-only service"]}).text
     assert "桜台ふれあいサロン" not in html
+
+
+def test_pages_carry_ogp_tags_a_canonical_address_and_their_language(client, public_site):
+    html = client.get(public_site.news_item.url).text
+    head = html.split("</head>")[0]
+    assert '<meta property="og:type" content="article">' in head
+    assert '<meta property="og:title" content="産後ケア事業のご案内">' in head
+    assert '<meta property="og:locale" content="ja_JP">' in head
+    assert f'<link rel="canonical" href="http://testserver{public_site.news_item.url}">' in head
+    assert f'hreflang="en" href="http://testserver/en{public_site.news_item.url}"' in head
+    head = client.get("/en" + public_site.news_item.url).text.split("</head>")[0]
+    assert '<meta property="og:locale" content="en_US">' in head
+    assert '<meta property="og:title" content="Postnatal care">' in head

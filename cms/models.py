@@ -18,6 +18,7 @@ import datetime
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -280,7 +281,9 @@ class DistrictPage(BasePage):
             resources=selectors.district_resources(area=area),
             public_meetings=selectors.public_meetings(area_ids=[area.pk], limit=10),
             events=selectors.upcoming_events(locale=self.locale_id, area=area, limit=10),
-            calendar_url=f"/calendar/area/{area.code}.ics",
+            # Served by conferences.calendar_views (public meetings of the district, its region
+            # and the municipality); reversed by name, so cms never imports conferences.
+            calendar_url=reverse("calendar:area", args=[area.code]),
             directory_url=directory.get_url(request) if directory else "",
         )
         return context

@@ -31,7 +31,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from conferences import calendar, feeds
 from conferences.models import CalendarToken, MeetingKind
@@ -149,7 +149,7 @@ def _public_feed(request, *, meetings, name: str, key: str):
 
 
 @gzip_page
-@require_GET
+@require_safe
 def public_feed(request):
     with translation.override(settings.LANGUAGE_CODE):
         name = _("Tsunagu: public meetings")
@@ -157,7 +157,7 @@ def public_feed(request):
 
 
 @gzip_page
-@require_GET
+@require_safe
 def area_feed(request, code):
     if not AREA_CODE_PATTERN.match(code):
         return _plain(HttpResponseBadRequest, _("Malformed area code."))
@@ -172,7 +172,7 @@ def area_feed(request, code):
 
 
 @gzip_page
-@require_GET
+@require_safe
 def series_feed(request, pk):
     if not pk.isascii() or not pk.isdigit() or len(pk) > 12:
         return _plain(HttpResponseBadRequest, _("Malformed series number."))
@@ -188,7 +188,7 @@ def series_feed(request, pk):
 
 
 @gzip_page
-@require_GET
+@require_safe
 def filter_feed(request, key):
     if not feeds.FILTER_KEY_PATTERN.match(key):
         return _plain(HttpResponseBadRequest, _("Malformed calendar id."))
@@ -220,7 +220,7 @@ def filter_name(stored, kinds) -> str:
 
 
 @gzip_page
-@require_GET
+@require_safe
 def user_feed(request, token):
     found = feeds.token_owner(token=token)
     if found is None:
@@ -241,7 +241,7 @@ def user_feed(request, token):
     return response
 
 
-@require_GET
+@require_safe
 def meeting_file(request, uid):
     """One public meeting as a file to add to a calendar (staff have the meeting page's .ics)."""
     try:

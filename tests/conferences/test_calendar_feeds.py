@@ -398,6 +398,9 @@ def test_bad_input_answers_404_or_400_in_plain_text(client, world):
     )
     assert get(client, reverse("calendar:series", args=[staff_series.pk])).status_code == 404
     assert client.post("/calendar/public.ics").status_code == 405
+    # Some calendar apps ask with HEAD first.
+    head = client.head("/calendar/public.ics")
+    assert head.status_code == 200 and head.content == b"" and head["ETag"]
 
 
 def test_a_stored_filter_gives_a_short_stable_url(client, world):

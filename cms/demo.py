@@ -1,12 +1,14 @@
 """Demo data, public layer: the home page's text for the fictional ward, and the Wagtail
 accounts (a superuser and an editor)."""
 
+import contextlib
 import datetime
 import zoneinfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
@@ -68,9 +70,26 @@ def build_site(
     with transaction.atomic():
         _publish_home_page(territory=territory)
         if directory is not None:
-            with disable_reference_index_auto_update():
+            with disable_reference_index_auto_update(), _no_search_index_tasks():
                 demo_pages.build_pages(territory=territory, directory=directory, today=today)
         return _make_accounts(password_hash=password_hash, today=today)
+
+
+@contextlib.contextmanager
+def _no_search_index_tasks():
+    """Saving a page queues a task to index it; seed_demo runs update_index once at the end, so
+    the demo's hundreds of pages queue none (at scale 10, some 800 tasks for db_worker)."""
+    from modelsearch import index
+    from modelsearch.signal_handlers import post_save_signal_handler
+
+    models = [m for m in index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+    try:
+        yield
+    finally:
+        for model in models:
+            post_save.connect(post_save_signal_handler, sender=model)
 
 
 def delete_site_pages() -> None:

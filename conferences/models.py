@@ -926,3 +926,59 @@ class CalendarFilter(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class IssueEvidence(models.Model):
+    """An agenda item tagged as evidence for a district issue (地域課題), with an anonymised note.
+
+    The case's target group and support level are copied when the item is tagged, so the issue
+    page counts them without reading cases (and keeps the counts if the case changes later)."""
+
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("agenda item"),
+    )
+    issue = models.ForeignKey(
+        DistrictIssue,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("district issue"),
+    )
+    note = models.TextField(
+        _("anonymised note"),
+        help_text=_("What the item shows about the issue: no names, addresses or case codes."),
+    )
+    target_group = models.CharField(
+        _("target group"), max_length=16, choices=TargetGroup.choices, blank=True
+    )
+    support_level = models.CharField(
+        _("support level"), max_length=16, choices=Case.SupportLevel.choices, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("tagged by"),
+    )
+    created_at = models.DateTimeField(_("tagged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agenda_item", "issue"], name="unique_issue_evidence_per_item"
+            ),
+        ]
+        verbose_name = _("issue evidence")
+        verbose_name_plural = _("issue evidence")
+
+    def __str__(self):
+        return f"{self.issue} ← {self.agenda_item_id}"
+
+
+# Referrals and notifications (issue 10) live in their own module; imported here so they are
+# models of this app.
+from conferences.referral_models import *  # noqa: E402, F403

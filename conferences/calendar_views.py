@@ -45,6 +45,8 @@ PRIVATE_CACHE = "private, no-cache"
 # Part of every ETag: raise it when the feed's format changes.
 FORMAT_VERSION = "1"
 _PLACEHOLDER = uuid.UUID(int=0)
+# The subscribe page lists the municipality first, then regions, then districts.
+LEVEL_ORDER = {Area.Level.MUNICIPALITY: 0, Area.Level.REGION: 1, Area.Level.DISTRICT: 2}
 
 
 # --- Logs never carry a token -----------------------------------------------------------------
@@ -305,7 +307,9 @@ def _page(request, *, new_token: str = "", chosen=None, errors=None, status=200)
         "scopes": CalendarToken.Scope.choices,
         "public": public,
         "chosen": chosen_links,
-        "areas": Area.objects.order_by("level", "reading", "code"),
+        "areas": sorted(
+            Area.objects.order_by("reading", "code"), key=lambda area: LEVEL_ORDER[area.level]
+        ),
         "series_list": feeds.public_series(),
         "kinds": MeetingKind.choices,
         "errors": errors or [],

@@ -499,3 +499,27 @@ def test_the_etag_is_a_hash_not_the_data(client, world):
     etag = get(client, "/calendar/public.ics")["ETag"].strip('"')
     assert len(etag) == 32 and int(etag, 16) >= 0
     assert etag != hashlib.sha256(b"").hexdigest()[:32]
+
+
+def test_building_a_feed_takes_the_same_queries_however_many_meetings(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert get(client, url).status_code == 200
+        return len(captured.captured_queries)
+
+    area_url = reverse("calendar:area", args=[world["district"].code])
+    before = queries("/calendar/public.ics"), queries(area_url)
+    for day in range(20):
+        world["make"](world["district"], f"追加の会議 {day}", days=day + 20)
+    assert (queries("/calendar/public.ics"), queries(area_url)) == before
+
+
+def test_the_time_zone_is_declared_once_with_its_offset(client, world):
+    cal = Calendar.from_ical(get(client, "/calendar/public.ics").content)
+    (zone,) = cal.walk("VTIMEZONE")
+    (standard,) = zone.walk("STANDARD")
+    assert standard.decoded("TZOFFSETTO") == datetime.timedelta(hours=9)
+    assert "COMMENT" not in zone

@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from districts.models import Area
 from resources.models import Location, Organisation, Service, TaxonomyTerm
 
+KEEPER_KINDS = (
+    Organisation.Kind.WELFARE_COUNCIL,
+    Organisation.Kind.GOVERNMENT,
+    Organisation.Kind.COMMUNITY_CARE_CENTRE,
+    Organisation.Kind.CHILD_FAMILY_CENTRE,
+    Organisation.Kind.TOWN_OFFICE,
+)
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -48,6 +55,7 @@ class OrganisationForm(EntryForm):
             "areas_served",
             "is_agency",
             "visibility",
+            "keeper_organisation",
         ]
         widgets = {
             "description": _textarea(5),
@@ -56,6 +64,9 @@ class OrganisationForm(EntryForm):
         help_texts = {
             "reading": _("In hiragana, for 五十音 order and search."),
             "areas_served": _("Hold Ctrl (⌘ on a Mac) to choose more than one."),
+            "keeper_organisation": _(
+                "Whose members keep this entry true: it comes up in their verification queue."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -63,6 +74,10 @@ class OrganisationForm(EntryForm):
         areas = Area.objects.order_by("level", "reading", "code")
         self.fields["home_area"].queryset = areas
         self.fields["areas_served"].queryset = areas
+        # Keepers are public bodies: the 社協, the ward, the centres (resources.stewardship).
+        self.fields["keeper_organisation"].queryset = Organisation.objects.filter(
+            kind__in=KEEPER_KINDS
+        ).order_by("reading", "name", "pk")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 

@@ -30,6 +30,7 @@ ORGANISATION_FIELDS = (
     "home_area",
     "is_agency",
     "visibility",
+    "keeper_organisation",
 )
 SERVICE_FIELDS = (
     "name",

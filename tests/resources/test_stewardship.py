@@ -350,6 +350,7 @@ def test_the_staff_edit_logs_each_changed_field(client, council):
             "kind": salon.kind,
             "phone": "03-1111-1111",
             "visibility": "public",
+            "keeper_organisation": council.pk,
             "version": salon.version,
         },
     )
@@ -362,6 +363,30 @@ def test_the_staff_edit_logs_each_changed_field(client, council):
     assert {c.updated_by for c in changes} == {editor}
     html = client.get(reverse("staff:stewardship_history", args=[salon.uuid])).text
     assert "桜台ふれあいサロン" in html and "Staff directory" in html
+
+
+def test_the_keeper_is_chosen_on_the_staff_form_and_logged(client, council):
+    salon = _entry("桜台サロン", council)
+    ward = factories.organisation("若草区役所", kind=Organisation.Kind.GOVERNMENT)
+    editor = factories.user("editor")
+    editor.user_permissions.add(Permission.objects.get(codename="change_organisation"))
+    client.force_login(editor)
+    url = reverse("staff:organisation_edit", args=[salon.uuid])
+    form = client.get(url).text
+    assert 'name="keeper_organisation"' in form
+    assert f'<option value="{council.pk}" selected>' in form
+    assert f'<option value="{salon.pk}"' not in form  # a salon keeps no entries
+    data = {"name": salon.name, "kind": salon.kind, "visibility": "public"}
+    data |= {"keeper_organisation": ward.pk, "version": salon.version, "is_agency": "on"}
+    assert client.post(url, data).status_code == 302
+    salon.refresh_from_db()
+    assert salon.keeper_organisation == ward
+    change = FieldChange.objects.get(organisation=salon)
+    assert (change.field_name, change.previous_value, change.replacement_value) == (
+        "keeper_organisation",
+        "ひばり野区社会福祉協議会",
+        "若草区役所",
+    )
 
 
 def test_the_wagtail_admin_logs_each_changed_field(admin_client, admin_user, council):

@@ -10,6 +10,7 @@ from conferences import (
     agenda_views,
     area_views,
     calendar_views,
+    evidence_views,
     meeting_views,
     minutes_views,
     organisation_views,
@@ -213,6 +214,18 @@ urlpatterns = [
         minutes_views.revisions,
         name="minutes_revisions",
     ),
+    # --- district issues from cases (issue 6): evidence, issue page ---
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/evidence/",
+        evidence_views.item_evidence,
+        name="evidence_item",
+    ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/evidence/<int:evidence_pk>/remove/",
+        evidence_views.evidence_remove,
+        name="evidence_remove",
+    ),
+    path("issues/<int:pk>/evidence/", evidence_views.issue_evidence, name="issue_evidence"),
     # --- cases (case_urls: case_views, audit_views): consent, roles, lead, plans, audit trail ---
     path("", include("conferences.case_urls")),
     # --- calendar (calendar_views): subscribe page, private feed token, stored filters ---

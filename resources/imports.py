@@ -481,10 +481,12 @@ def resource_import(
     merge_duplicates: bool = False,
     progress: Progress | None = None,
     today: datetime.date | None = None,
+    user=None,
 ) -> ImportReport:
     """Import a directory table; returns the report, or raises ResourceImportRejected (nothing
     written) with every problem found. `progress(phase, done, total)` is called as rows are
-    checked, then once before saving (which happens in one transaction)."""
+    checked, then once before saving (which happens in one transaction). `user` (who started
+    the import) is recorded in the per-field change log."""
     progress = progress or _no_progress
     progress(READING, 0, 0)
     frame = read_table(source, filename=filename)
@@ -504,7 +506,7 @@ def resource_import(
             if report.problems:
                 raise ResourceImportRejected(report)
             if not dry_run:
-                plan.save()
+                plan.save(user=user)
     except IntegrityError as error:
         report.problems.append(
             Problem(
@@ -1707,7 +1709,7 @@ class _Plan:
 
     # Saving, in bulk
 
-    def save(self) -> None:
+    def save(self, *, user=None) -> None:
         touched = [
             state
             for state in (*self.states.values(), *self.new_states)
@@ -1725,7 +1727,10 @@ class _Plan:
         updated = [s.organisation for s in touched if not s.created]
         # The per-field change log (resources.stewardship), before the stored values go.
         stewardship.field_changes_record_bulk(
-            organisations=updated, fields=ORGANISATION_FIELDS, source=FieldChange.Source.IMPORT
+            organisations=updated,
+            fields=ORGANISATION_FIELDS,
+            user=user,
+            source=FieldChange.Source.IMPORT,
         )
         Organisation.objects.bulk_update(updated, ORGANISATION_FIELDS, batch_size=BATCH)
         # An edit open in /staff/ must see that the import changed the entry.

@@ -78,6 +78,7 @@ def _run(job: ImportJob) -> str:
             dry_run=job.dry_run,
             merge_duplicates=job.merge_duplicates,
             progress=progress,
+            user=job.created_by,
         )
         state = ImportJob.State.DONE
     except ImportRejected as rejected:

@@ -417,14 +417,15 @@ def test_an_import_logs_each_changed_field():
     factories.population_tree()
     resource_import(source=care(GOOD))
     assert not FieldChange.objects.exists()  # creating is not a change of a field
-    resource_import(source=care(GOOD | {"電話番号": "03-1111-2222"}))
+    importer = factories.user("importer")
+    resource_import(source=care(GOOD | {"電話番号": "03-1111-2222"}), user=importer)
     change = FieldChange.objects.get()
     assert (change.field_name, change.previous_value, change.replacement_value) == (
         "phone",
         "03-1234-5678",
         "03-1111-2222",
     )
-    assert change.source == FieldChange.Source.IMPORT
+    assert (change.source, change.updated_by) == (FieldChange.Source.IMPORT, importer)
     assert change.organisation.phone == "03-1111-2222"
 
 

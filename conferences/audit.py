@@ -38,6 +38,15 @@ DETAIL_LABELS = {
     "agenda:run_of_show": _("Printed the run of show"),
     "staff:minutes": _("Read the minutes"),
     "minutes:item_save": _("Wrote the minutes of an item"),
+    "referral:form": _("Opened the referral form"),
+    "referral:send": _("Sent a referral"),
+    "referral:list": _("Saw the referral in the referral lists"),
+    "referral:read": _("Read a referral"),
+    "referral:accept": _("Accepted a referral"),
+    "referral:decline": _("Declined a referral"),
+    "referral:ask": _("Asked a question about a referral"),
+    "referral:answer": _("Answered a question about a referral"),
+    "referral:done": _("Recorded that the referred service started"),
 }
 
 

@@ -13,7 +13,9 @@ from conferences import (
     evidence_views,
     meeting_views,
     minutes_views,
+    notification_views,
     organisation_views,
+    referral_views,
     stewardship_views,
     views,
     workshop_views,
@@ -233,6 +235,29 @@ urlpatterns = [
     path("calendar/token/", calendar_views.token_issue, name="calendar_token_issue"),
     path("calendar/token/revoke/", calendar_views.token_revoke, name="calendar_token_revoke"),
     path("calendar/filters/", calendar_views.filter_create, name="calendar_filter_create"),
+    # --- referrals (referral_views): refer a case, inbox and outbox, one referral's steps ---
+    path(
+        "cases/<uuid:public_id>/referrals/new/",
+        referral_views.referral_create,
+        name="referral_create",
+    ),
+    path("referrals/", referral_views.referral_list, name="referral_list"),
+    path("referrals/<uuid:uuid>/", referral_views.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:uuid>/accept/", referral_views.referral_accept, name="referral_accept"),
+    path(
+        "referrals/<uuid:uuid>/decline/", referral_views.referral_decline, name="referral_decline"
+    ),
+    path("referrals/<uuid:uuid>/ask/", referral_views.referral_ask, name="referral_ask"),
+    path("referrals/<uuid:uuid>/answer/", referral_views.referral_answer, name="referral_answer"),
+    path("referrals/<uuid:uuid>/done/", referral_views.referral_done, name="referral_done"),
+    # --- notifications (notification_views): the in-app list, e-mail preference ---
+    path("notifications/", notification_views.notification_list, name="notification_list"),
+    path("notifications/read/", notification_views.notification_read, name="notification_read"),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
     # --- my work ---
     path("me/", meeting_views.my_work, name="my_work"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),

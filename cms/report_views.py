@@ -97,7 +97,16 @@ def _language_links(uuid) -> list[dict]:
 
 
 def _client_address(request) -> str:
-    # Behind a reverse proxy, have it set REMOTE_ADDR to the client's (e.g. nginx real_ip).
+    """The client's address: behind TRUSTED_PROXY_COUNT proxies, the entry of X-Forwarded-For
+    that the outermost trusted proxy added (entries further left can be forged by anyone)."""
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -251,6 +251,10 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # correction reports are limited to this many per client address per hour (resources.stewardship).
 DIRECTORY_VERIFY_MONTHS = int(os.environ.get("DIRECTORY_VERIFY_MONTHS", "12"))
 DIRECTORY_REPORTS_PER_HOUR = int(os.environ.get("DIRECTORY_REPORTS_PER_HOUR", "5"))
+# How many reverse proxies (load balancer, nginx) stand in front of the app and append to
+# X-Forwarded-For: the client's address is the one that many entries from the right. 0 (the
+# default) trusts no header and uses the connection's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 _PAGE_CACHE_BACKEND = os.environ.get(
     "PAGE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
 )

@@ -125,3 +125,18 @@ def test_a_staff_only_entry_has_no_report_form(client, public_site):
     assert client.get(_url(public_site.staff_org)).status_code == 404
     assert client.post(_url(public_site.staff_org), {"message": "報告です"}).status_code == 404
     assert not CorrectionReport.objects.exists()
+
+
+@override_settings(DIRECTORY_REPORTS_PER_HOUR=1, TRUSTED_PROXY_COUNT=1)
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client_address(client, public_site):
+    url = _url(public_site.salon)
+    # Two residents behind the same load balancer are two clients...
+    first = client.post(url, {"message": "報告その一"}, HTTP_X_FORWARDED_FOR="203.0.113.1")
+    second = client.post(url, {"message": "報告その二"}, HTTP_X_FORWARDED_FOR="203.0.113.2")
+    assert (first.status_code, second.status_code) == (302, 302)
+    # ...and a forged entry on the left does not make a new client.
+    forged = client.post(
+        url, {"message": "報告その三"}, HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.1"
+    )
+    assert forged.status_code == 429
+    assert CorrectionReport.objects.count() == 2

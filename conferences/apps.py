@@ -11,3 +11,5 @@ class ConferencesConfig(AppConfig):
         from conferences.calendar_views import install_log_filters
 
         install_log_filters()
+        # Escalated district issues are proposed for the parent area's next meeting.
+        import conferences.escalation  # noqa: F401

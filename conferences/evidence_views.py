@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from conferences import escalation, minutes
 from conferences import evidence as service
-from conferences import minutes
-from conferences.models import AuditEvent, IssueEvidence
+from conferences.models import AgendaItem, AuditEvent, IssueEvidence
 from conferences.services import audit_record
 from districts import selectors as district_selectors
 
@@ -60,6 +60,26 @@ class EvidenceForm(forms.Form):
         ]
 
 
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("What the meeting decided"), widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why (required to close)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, issue, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = escalation.decision_choices(issue=issue)
+
+
+def _is_issue_item(item) -> bool:
+    return item.kind == AgendaItem.Kind.DISTRICT_ISSUE and item.district_issue_id is not None
+
+
 def _panel_url(meeting, item) -> str:
     return reverse("staff:evidence_item", args=[meeting.uid, item.pk])
 
@@ -70,7 +90,7 @@ def _item(request, uid, pk):
     return meeting, item
 
 
-def _render_panel(request, meeting, item, *, form=None, status=200, audit=True):
+def _render_panel(request, meeting, item, *, form=None, decision_form=None, status=200, audit=True):
     can_tag = service.evidence_can_tag(user=request.user, meeting=meeting)
     issues = service.evidence_issue_choices(meeting=meeting) if can_tag else []
     if form is None and can_tag:
@@ -93,6 +113,14 @@ def _render_panel(request, meeting, item, *, form=None, status=200, audit=True):
         "can_tag": can_tag,
         "form": form,
     }
+    if _is_issue_item(item):
+        issue = item.district_issue
+        context["issue"] = issue
+        context["decisions"] = escalation.item_decisions(item=item)
+        if can_tag and issue.area_id == meeting.area_id:
+            context["decision_form"] = decision_form or DecisionForm(
+                prefix=f"decision-{item.pk}", issue=issue, initial={"version": issue.version}
+            )
     template = f"{PANEL}#panel" if request.htmx else PANEL
     return render(request, template, context, status=200 if request.htmx else status)
 
@@ -132,6 +160,52 @@ def item_evidence(request, uid, pk):
 
 @login_required
 @require_POST
+def item_decide(request, uid, pk):
+    """Record the meeting's decision on the district issue the item discusses."""
+    meeting, item = _item(request, uid, pk)
+    if not _is_issue_item(item) or not service.evidence_can_tag(user=request.user, meeting=meeting):
+        raise Http404
+    form = DecisionForm(request.POST, prefix=f"decision-{item.pk}", issue=item.district_issue)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            issue = escalation.issue_decide(
+                item=item,
+                user=request.user,
+                decision=data["decision"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "stale":
+                # Offer the decisions allowed from where the issue is now, with its new version.
+                item.district_issue.refresh_from_db()
+                fresh = request.POST.copy()
+                fresh[f"decision-{item.pk}-version"] = str(item.district_issue.version)
+                form = DecisionForm(fresh, prefix=f"decision-{item.pk}", issue=item.district_issue)
+                form.is_valid()
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                for message in error.messages:
+                    form.add_error(None, message)
+        else:
+            item.district_issue = issue
+            if request.htmx:
+                return _render_panel(request, meeting, item, audit=False)
+            messages.success(
+                request,
+                _("The decision is recorded: the issue is now “%(status)s”.")
+                % {"status": issue.get_status_display()},
+            )
+            return redirect(_panel_url(meeting, item))
+    return _render_panel(request, meeting, item, decision_form=form, status=400, audit=False)
+
+
+@login_required
+@require_POST
 def evidence_remove(request, uid, pk, evidence_pk):
     meeting, item = _item(request, uid, pk)
     evidence = get_object_or_404(IssueEvidence, pk=evidence_pk, agenda_item=item)
@@ -151,5 +225,10 @@ def issue_evidence(request, pk):
     """The evidence section of a district issue: a partial for htmx, a page without it."""
     issue = district_selectors.issue_get(pk=pk)
     context = service.issue_evidence_page(issue=issue, user=request.user)
+    context["decisions"] = escalation.issue_decisions(issue=issue)
+    visible = {row["meeting"].pk for row in context["meetings"] if row["visible"]}
+    for decision in context["decisions"]:
+        decision.meeting_visible = decision.agenda_item.meeting_id in visible
+    context["proposed"] = escalation.proposed_item(issue=issue)
     template = f"{ISSUE}#section" if request.htmx else ISSUE
     return render(request, template, context)

@@ -982,3 +982,29 @@ class IssueEvidence(models.Model):
 # Referrals and notifications (issue 10) live in their own module; imported here so they are
 # models of this app.
 from conferences.referral_models import *  # noqa: E402, F403
+
+
+class IssueDecision(models.Model):
+    """A district issue's status change decided in a meeting, on the agenda item that discussed it
+    (the districts app keeps the change itself and must not know about meetings)."""
+
+    status_change = models.OneToOneField(
+        "districts.IssueStatusChange",
+        on_delete=models.CASCADE,
+        related_name="decision",
+        verbose_name=_("status change"),
+    )
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.PROTECT,
+        related_name="issue_decisions",
+        verbose_name=_("agenda item"),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("decision on a district issue")
+        verbose_name_plural = _("decisions on district issues")
+
+    def __str__(self):
+        return f"{self.status_change_id} @ {self.agenda_item_id}"

@@ -227,6 +227,11 @@ urlpatterns = [
         evidence_views.evidence_remove,
         name="evidence_remove",
     ),
+    path(
+        "meetings/<uuid:uid>/minutes/items/<int:pk>/issue-decision/",
+        evidence_views.item_decide,
+        name="evidence_decide",
+    ),
     path("issues/<int:pk>/evidence/", evidence_views.issue_evidence, name="issue_evidence"),
     # --- cases (case_urls: case_views, audit_views): consent, roles, lead, plans, audit trail ---
     path("", include("conferences.case_urls")),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from districts import signals
 from districts.models import (
     Area,
     Assessment,
@@ -287,7 +288,7 @@ def issue_change_status(
                 _("Someone else changed this issue at the same moment. Reload it and try again."),
                 code="stale",
             )
-        IssueStatusChange.objects.create(
+        change = IssueStatusChange.objects.create(
             issue=current,
             from_status=from_status,
             to_status=to_status,
@@ -296,7 +297,10 @@ def issue_change_status(
             reason=reason,
             changed_by=user,
         )
-    issue.refresh_from_db()
+        issue.refresh_from_db()
+        signals.issue_status_changed.send(
+            sender=DistrictIssue, issue=issue, change=change, user=user
+        )
     return issue
 
 

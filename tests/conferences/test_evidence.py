@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from conferences import evidence
 from conferences.models import AuditEvent, Case, IssueEvidence, Participant
@@ -15,6 +16,14 @@ from resources.models import Organisation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are checked in the source language, whatever the catalogue says."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

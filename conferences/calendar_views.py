@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from conferences import calendar, feeds
 from conferences.models import CalendarToken, MeetingKind
 from districts.models import Area
+from resources.models import Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +294,19 @@ def _page(request, *, new_token: str = "", chosen=None, errors=None, status=200)
     public = [
         {"label": _("All public meetings"), **_links(request, reverse("calendar:public"))},
     ]
+    # The home areas of the user's organisations first: the feeds they most likely want.
+    own_areas = Area.objects.filter(
+        pk__in=Organisation.objects.filter(memberships__user=request.user).values("home_area_id")
+    ).order_by("reading", "code")
+    for area in own_areas:
+        public.append(
+            {
+                "label": _("%(area)s: public meetings") % {"area": area.name},
+                **_links(request, reverse("calendar:area", args=[area.code])),
+            }
+        )
+    for number, feed in enumerate(public):
+        feed["id"] = f"public-{number}"
     chosen_links = None
     if chosen is not None:
         chosen_links = {

@@ -523,3 +523,16 @@ def test_the_time_zone_is_declared_once_with_its_offset(client, world):
     (standard,) = zone.walk("STANDARD")
     assert standard.decoded("TZOFFSETTO") == datetime.timedelta(hours=9)
     assert "COMMENT" not in zone
+
+
+def test_the_subscribe_page_offers_the_feeds_of_the_users_own_districts(client, world):
+    centre = world["centre"]
+    centre.home_area = world["district"]
+    centre.save(update_fields=["home_area"])
+    client.force_login(world["chair"])
+    text = client.get(reverse("staff:calendar_subscribe")).content.decode()
+    area_url = reverse("calendar:area", args=[world["district"].code])
+    assert f'value="webcal://testserver{area_url}"' in text
+    assert f'value="http://testserver{area_url}"' in text
+    assert 'value="webcal://testserver/calendar/public.ics"' in text
+    assert 'id="public-0-webcal"' in text and 'id="public-1-webcal"' in text

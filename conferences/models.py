@@ -996,7 +996,7 @@ class IssueDecision(models.Model):
     )
     agenda_item = models.ForeignKey(
         AgendaItem,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="issue_decisions",
         verbose_name=_("agenda item"),
     )

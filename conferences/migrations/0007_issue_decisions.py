@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 (
                     "agenda_item",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="issue_decisions",
                         to="conferences.agendaitem",
                         verbose_name="agenda item",

@@ -25,6 +25,7 @@ from conferences.models import (
     Case,
     CaseRole,
     Consent,
+    IssueEvidence,
     LeadChange,
     LegalBasis,
     Meeting,
@@ -57,6 +58,14 @@ DEMO_PASSWORD = "tsunagu-demo-2026"
 DEMO_EMAIL_DOMAIN = "tsunagu-demo.example"
 BATCH = 2000
 OUTSIDE_TAGS = ("volunteers", "neighbourhood")
+# Anonymised evidence notes (never a name, address or case code).
+EVIDENCE_NOTES = (
+    "週末に家族介護者が休める預け先が見つからない。",
+    "夜間の見守りがなく、家族の負担が続いている。",
+    "通院の移動手段がなく、受診が途切れがちになっている。",
+    "近所との交流がなく、孤立が深まっている。",
+    "相談先が分からず、支援につながるまで時間がかかった。",
+)
 CANCELLATION_REASONS = (
     "台風接近のため中止",
     "会場の設備点検のため中止",
@@ -1305,6 +1314,44 @@ class _Builder:
                 actions.extend(self.actions_of(m, item, row.pk))
         ActionItem.objects.bulk_create(actions, batch_size=BATCH)
         self.minutes_revisions(minutes, saved_items, item_meta, actions)
+        self.issue_evidence(saved_items, item_meta)
+
+    def issue_evidence(self, saved_items, item_meta) -> None:
+        """Some held case items tagged as evidence for an open issue of their district with the
+        same target group (chosen by the day and position: no extra draw, so the rest of the demo
+        stays as it was)."""
+        picks = []
+        for row, (m, item, held) in zip(saved_items, item_meta, strict=True):
+            if not held or item.case is None or (m.day.toordinal() + row.order) % 4:
+                continue
+            issues = [
+                issue
+                for issue in self.issues_for(m.area_pk, m.day)
+                if issue.target_group in (item.case.target, TargetGroup.ALL)
+            ]
+            if issues:
+                picks.append((row, m, item, issues[m.day.toordinal() % len(issues)]))
+        if not picks:
+            return
+        levels = dict(
+            Case.objects.filter(pk__in={item.case.pk for _, _, item, _ in picks}).values_list(
+                "pk", "support_level"
+            )
+        )
+        IssueEvidence.objects.bulk_create(
+            [
+                IssueEvidence(
+                    agenda_item_id=row.pk,
+                    issue_id=issue.pk,
+                    note=EVIDENCE_NOTES[m.day.toordinal() % len(EVIDENCE_NOTES)],
+                    target_group=item.case.target,
+                    support_level=levels[item.case.pk],
+                    created_by_id=self.recorder_of(m.organiser.pk),
+                )
+                for row, m, item, issue in picks
+            ],
+            batch_size=BATCH,
+        )
 
     def minutes_revisions(self, minutes, saved_items, item_meta, actions) -> None:
         """Approved minutes keep the revision they were approved as (the snapshot of

@@ -95,7 +95,9 @@ def _render_panel(request, meeting, item, *, form=None, decision_form=None, stat
     issues = service.evidence_issue_choices(meeting=meeting) if can_tag else []
     if form is None and can_tag:
         form = EvidenceForm(prefix=f"evidence-{item.pk}", issues=issues)
-    if audit and item.case_id is not None:
+    # The panel alone (htmx, inside the minutes page, which audits its own read) shows no case
+    # material; the page of its own shows the item's title, so that read is audited.
+    if audit and item.case_id is not None and not request.htmx:
         audit_record(
             user=request.user,
             case=item.case,

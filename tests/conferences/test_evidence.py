@@ -226,6 +226,17 @@ def test_minutes_page_links_each_visible_item_to_its_evidence_panel(client, worl
     assert partial.status_code == 200
     assert "<html" not in partial.text
     assert 'id="evidence-' in partial.text
+    # The panel inside the page shows no case material: only the page's own read is audited.
+    reads = AuditEvent.objects.filter(case=world.case, action=AuditEvent.Action.VIEW).count()
+    client.get(panel_url(world.case_item), headers={"HX-Request": "true"})
+    assert (
+        AuditEvent.objects.filter(case=world.case, action=AuditEvent.Action.VIEW).count() == reads
+    )
+    client.get(panel_url(world.case_item))
+    assert (
+        AuditEvent.objects.filter(case=world.case, action=AuditEvent.Action.VIEW).count()
+        == reads + 1
+    )
 
 
 def test_htmx_tag_answers_with_the_panel(client, world):

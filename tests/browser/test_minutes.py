@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -21,6 +22,17 @@ def log_in(browser, live_server, user, url):
     browser.find_element(By.ID, "id_password").send_keys(user.raw_password)
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     wait_for(browser, EC.url_to_be(live_server.url + url))
+    # Parts of the page load themselves with htmx (the evidence panels): let them finish before
+    # the test reads or writes the database the server is using.
+    wait_for_htmx(browser)
+
+
+def field_value(driver, element_id):
+    """A field's value, or None while htmx is swapping the section that holds it."""
+    try:
+        return driver.find_element(By.ID, element_id).get_attribute("value")
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
 
 
 def minutes_meeting(make_user):
@@ -81,6 +93,7 @@ def test_record_an_item_with_an_action_approve_and_see_it_locked(browser, live_s
         browser,
         EC.presence_of_element_located((By.CSS_SELECTOR, "[data-minutes-status='approved']")),
     )
+    wait_for_htmx(browser)
     minutes = Minutes.objects.get(meeting=meeting)
     assert (minutes.status, minutes.approved_by) == (Minutes.Status.APPROVED, chair)
     assert MinutesRevision.objects.filter(minutes=minutes, number=1).exists()
@@ -128,6 +141,7 @@ def test_a_concurrent_save_is_refused_in_place_and_merged(browser, live_server, 
     browser.find_element(By.ID, f"id_item-{item.pk}-summary").send_keys("議長が書いた行")
 
     # Meanwhile the recorder saves the same item from their own screen.
+    wait_for_htmx(browser)
     from conferences import minutes as service
 
     item.meeting = meeting
@@ -150,8 +164,7 @@ def test_a_concurrent_save_is_refused_in_place_and_merged(browser, live_server, 
     wait_for(
         browser,
         lambda d: (
-            d.find_element(By.ID, f"id_item-{item.pk}-summary").get_attribute("value")
-            == "記録者が書いた行\n議長が書いた行"
+            field_value(d, f"id_item-{item.pk}-summary") == "記録者が書いた行\n議長が書いた行"
         ),
     )
     wait_for_htmx(browser)

@@ -40,6 +40,7 @@ from conferences.models import (
     Pledge,
     SupportPlan,
 )
+from conferences.referral_demo import build_referrals, delete_referrals
 from districts.demo import MUNICIPALITY_NAME, DemoIssue, DemoTerritory, demo_uuid
 from districts.models import TargetGroup
 from resources.demo import (
@@ -1571,6 +1572,7 @@ def build_work(
     series = builder.build_series()
     meetings = builder.plan_meetings(series, cases)
     builder.write_meetings(meetings)
+    build_referrals(today=today)
     return DemoWork(cases=len(cases), meetings=builder.counts["meetings"])
 
 
@@ -1602,6 +1604,7 @@ def delete_work(*, area_ids: list[int], organisation_ids) -> None:
     Participant.objects.filter(organisation_id__in=organisation_ids).delete()
     meetings.delete()
     MeetingSeries.objects.filter(area_id__in=area_ids).delete()
+    delete_referrals(area_ids=area_ids)
     CaseRole.objects.filter(case__district_id__in=area_ids).delete()
     CaseRole.objects.filter(organisation_id__in=organisation_ids).delete()
     Case.objects.filter(district_id__in=area_ids).delete()

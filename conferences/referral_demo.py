@@ -56,7 +56,7 @@ def build_referrals(*, today: datetime.date) -> int:
     statuses = [Referral.Status.SENT, Referral.Status.ACCEPTED, Referral.Status.DECLINED]
     outgoing = covered.filter(lead_organisation=home).order_by("pk")[: len(statuses)]
     for index, (case, status) in enumerate(zip(outgoing, statuses, strict=False)):
-        receiver = _receiver_for(case)
+        receiver = _receiver_for(case, exclude=[row[2].pk for row in made])
         if receiver is None:
             continue
         made.append((case, home, receiver, chair.user_id, status, SUMMARIES[index], index + 3))

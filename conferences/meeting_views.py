@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from conferences import meeting_forms, meetings, selectors
+from conferences import minutes as minutes_service
 from conferences.models import Meeting, Membership, Minutes
 from conferences.workshops import workshop_organisation_choices
 from resources import selectors as resource_selectors
@@ -138,12 +139,17 @@ def meeting_detail(request, uid):
         case_ids={item.case_id for item in agenda if item.case_id and not item.case_hidden},
     )
     context = _participant_context(request, meeting)
+    minutes_row = Minutes.objects.filter(meeting=meeting).select_related("approved_by").first()
     context.update(
         {
             "agenda": agenda,
-            "minutes": Minutes.objects.filter(meeting=meeting)
-            .select_related("approved_by")
-            .first(),
+            "minutes": minutes_row,
+            # Draft text is for its writers (and participants once circulated), as on the
+            # minutes page itself.
+            "minutes_text_visible": minutes_service.minutes_readable(
+                roles=minutes_service.minutes_roles(user=request.user, meeting=meeting),
+                minutes=minutes_row,
+            ),
             "status_form": meeting_forms.StatusForm(initial={"version": meeting.version}),
             "cancel_form": meeting_forms.CancelForm(initial={"version": meeting.version}),
             "is_past": meeting.starts_at <= timezone.now(),

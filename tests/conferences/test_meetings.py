@@ -152,3 +152,24 @@ def test_meeting_page_shows_series_minutes_state_and_participants(client, settin
     html = client.get(url).text
     assert str(Minutes.Status.APPROVED.label) in html
     assert format_wareki(timezone.localdate()) in html
+
+
+def test_meeting_page_shows_draft_minutes_only_to_their_writers_until_approved(client, setting):
+    district, centre, _ = setting
+    recorder = factories.user(organisations=[centre])
+    colleague = factories.user(organisations=[centre])
+    meeting = factories.meeting(area=district, organiser=centre, recorder=recorder)
+    factories.agenda_item(meeting=meeting, summary="草稿の要約：まだ確定していない")
+    minutes = Minutes.objects.create(meeting=meeting)
+    url = reverse("staff:meeting_detail", args=[meeting.uid])
+
+    client.force_login(colleague)
+    assert "草稿の要約" not in client.get(url).text
+    client.force_login(recorder)
+    assert "草稿の要約" in client.get(url).text
+
+    minutes.status = Minutes.Status.APPROVED
+    minutes.approved_at = timezone.now()
+    minutes.save()
+    client.force_login(colleague)
+    assert "草稿の要約" in client.get(url).text

@@ -16,9 +16,24 @@ NAV_PAGES = [
     "organisation_list",
     "meeting_list",
     "case_list",
+    "my_work",
     "my_schedule",
+    "calendar_subscribe",
+    "referral_list",
+    "notification_list",
 ]
-NAV_LABELS = ["Districts", "District issues", "Resources", "Meetings", "Cases", "My schedule"]
+NAV_LABELS = [
+    "Districts",
+    "District issues",
+    "Resources",
+    "Meetings",
+    "Cases",
+    "My work",
+    "My schedule",
+    "Calendar",
+    "Referrals",
+    "Notifications",
+]
 
 
 def submit_login_form(browser, live_server, *, username, password):

@@ -2,14 +2,18 @@
 
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 WAIT_SECONDS = 10
 
 
 def wait_for(driver, condition):
-    """Waits for a selenium expected condition and returns what it found."""
-    return WebDriverWait(driver, WAIT_SECONDS).until(condition)
+    """Waits for a selenium expected condition and returns what it found. An element that htmx
+    swaps out while the condition reads it is "not yet", not an error: try again."""
+    return WebDriverWait(
+        driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(condition)
 
 
 def wait_for_htmx(driver):
